@@ -1,0 +1,3 @@
+// Test helpers; kept out of the runtime index because they use jest globals.
+export * from './shared-data-jest';
+export * from './synthetic-images';
