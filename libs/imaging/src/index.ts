@@ -15,5 +15,6 @@ export type { ModelInputOptions, PreprocessOptions } from './model-input';
 export { DEFAULT_TENSOR_LAYOUT, normalizePixels } from './normalize';
 export type { TensorLayout } from './normalize';
 export { DEFAULT_RESIZE_MODE, planResize, RESIZE_KERNEL, RESIZE_MODES } from './resize';
+export { resizeImage } from './resize-image';
 export type { Rect, ResizeMode, ResizePlan } from './resize';
 export { hasSharedData, missingSharedData, repoRoot, sharedDataDir, sharedDataPath } from './shared-data';
