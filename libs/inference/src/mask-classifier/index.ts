@@ -1,0 +1,17 @@
+export { BatchQueue, InferenceOverloadedError } from './batch-queue';
+export { InferencePool, InferenceUnavailableError } from './inference-pool';
+export type { BatchReport, InferencePoolOptions, InferencePoolStatus } from './inference-pool';
+export { packBatch } from './mask-classifier';
+export type { MaskClassifier, SessionThreads } from './mask-classifier';
+export { interpretProbability } from './mask-prediction';
+export type { MaskPrediction } from './mask-prediction';
+export { ModelCardError, modelCardPath, parseModelCard, sha256File, verifyModel } from './model-card';
+export type { MaskModelCard, VerifiedModel } from './model-card';
+export {
+  MASK_INPUT_LENGTH,
+  MASK_MODEL_CONTRACT,
+  ModelContractError,
+  assertMaskModelSignature,
+} from './model-signature';
+export type { ModelSignature, TensorInfo } from './model-signature';
+export { OnnxMaskClassifier } from './onnx-mask-classifier';
