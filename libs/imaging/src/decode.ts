@@ -21,11 +21,12 @@ export interface DecodeOptions {
  * Transparent pixels become white: that is how browsers and the web pages these images come from show them
  * (the dataset's cut-out PNGs store black under alpha 0, which dropping alpha would turn into a black background).
  */
-export const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 };
+export const FLATTEN_BACKGROUND = Object.freeze({ r: 255, g: 255, b: 255 });
 
 /**
- * Abort on decoder errors, including truncated data, instead of returning a half-grey image; tolerate
- * warnings (e.g. libpng's "known incorrect sRGB profile") that every browser ignores too.
+ * Abort on decoder errors, including truncated data ('none' would return the missing part grey), but tolerate
+ * mere warnings, which browsers ignore too (sharp's default 'warning' rejects those). All 4,094 dataset images
+ * decode at this level.
  */
 const FAIL_ON: SharpOptions['failOn'] = 'error';
 

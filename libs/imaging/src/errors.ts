@@ -20,6 +20,12 @@ export class ImageDecodeError extends Error {
   }
 }
 
+/** Also true across duplicate copies of this module (e.g. compiled and source builds side by side). */
 export function isImageDecodeError(error: unknown): error is ImageDecodeError {
-  return error instanceof ImageDecodeError;
+  if (error instanceof ImageDecodeError) return true;
+  return (
+    error instanceof Error &&
+    error.name === 'ImageDecodeError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
 }
