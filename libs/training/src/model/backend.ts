@@ -106,9 +106,20 @@ async function loadTfjsNode(): Promise<boolean> {
 async function initWasmBackend(): Promise<boolean> {
   const wasmFile = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
   setWasmPaths(`${path.dirname(wasmFile)}${path.sep}`);
+  // The Emscripten runtime installs process handlers that rethrow any uncaught error with its whole minified
+  // source as the message; they are removed so errors crash (or are handled) as in any Node program.
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = new Set(events.flatMap((event) => emitter.listeners(event)));
   try {
     return await tf.setBackend('wasm');
   } catch {
     return false;
+  } finally {
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
   }
 }

@@ -94,12 +94,16 @@ export interface WrittenOnnx {
 }
 
 /** Exports `model` and writes it to `file` (parent folders created; written atomically). */
-export async function writeOnnx(
+export function writeOnnx(
   model: tf.LayersModel,
   file: string,
   options: OnnxExportOptions = {},
 ): Promise<WrittenOnnx> {
-  const bytes = exportToOnnx(model, options);
+  return writeOnnxFile(exportToOnnx(model, options), file);
+}
+
+/** Writes exported ONNX bytes to `file` (parent folders created; written atomically). */
+export async function writeOnnxFile(bytes: Uint8Array, file: string): Promise<WrittenOnnx> {
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   await fs.writeFile(temporary, bytes);

@@ -1,6 +1,10 @@
-export { exportToOnnx, ONNX_OPSET, readOnnxMetadata, writeOnnx } from './export';
+export { exportToOnnx, ONNX_OPSET, readOnnxMetadata, writeOnnx, writeOnnxFile } from './export';
 export type { OnnxExportOptions, OnnxModelMetadata, WrittenOnnx } from './export';
 export { OnnxExportError, UnsupportedLayerError } from './errors';
 export { LAYER_CONVERTERS } from './converters';
 export { createOnnxSession, runOnnx } from './onnx-session';
 export type { OnnxSessionOptions } from './onnx-session';
+export { compareOnnxBytes, compareWithOnnx, maxAbsDifference, randomData, seededRandom } from './parity';
+export type { ParityResult } from './parity';
+export { maskModelCard, writeModelCard } from './model-card';
+export type { MaskModelCardInput } from './model-card';
