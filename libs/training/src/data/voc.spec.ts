@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedDataPath } from '@maskd/imaging';
 import { describeWithSharedData } from '@maskd/imaging/testing';
-import { faceSizePx, loadVocDataset, parseVocXml, VOC_MASK_LABELS, VocParseError } from './voc';
+import {
+  faceSizeBucket,
+  faceSizePx,
+  loadVocDataset,
+  parseVocXml,
+  VOC_MASK_LABELS,
+  VocParseError,
+} from './voc';
 
 const TWO_FACES = `<?xml version="1.0"?>
 <annotation>
@@ -86,6 +93,12 @@ describe('faceSizePx', () => {
   it('is the side of the square with the same area', () => {
     expect(faceSizePx({ width: 32, height: 32 })).toBe(32);
     expect(faceSizePx({ width: 16, height: 64 })).toBe(32);
+  });
+});
+
+describe('faceSizeBucket', () => {
+  it('puts 32 and 64 in the middle bucket', () => {
+    expect([31.9, 32, 64, 64.1].map(faceSizeBucket)).toEqual(['<32', '32-64', '32-64', '>64']);
   });
 });
 

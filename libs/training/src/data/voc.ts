@@ -118,6 +118,16 @@ export function faceSizePx(box: Pick<Box, 'width' | 'height'>): number {
   return Math.sqrt(box.width * box.height);
 }
 
+/** Face size buckets used by every evaluation on photos: users meet small faces, so they are reported apart. */
+export const FACE_SIZE_BUCKETS = ['<32', '32-64', '>64'] as const;
+export type FaceSizeBucket = (typeof FACE_SIZE_BUCKETS)[number];
+
+/** The bucket of a face of `size` px (see `faceSizePx`): below 32, 32 to 64 inclusive, above 64. */
+export function faceSizeBucket(size: number): FaceSizeBucket {
+  if (size < 32) return '<32';
+  return size <= 64 ? '32-64' : '>64';
+}
+
 export interface VocSample {
   /** Stable id: the annotation file name without extension. */
   id: string;

@@ -66,6 +66,7 @@ export interface VocEvaluation {
   margin: number;
   minFaceSize: number;
   faces: {
+    /** Faces with a mask label (with_mask, without_mask, mask_weared_incorrect). */
     total: number;
     /** Faces evaluated (at least `minFaceSize` px). */
     evaluated: number;
@@ -112,7 +113,7 @@ export interface EvaluationReport {
   voc: VocEvaluation[];
   figures: FigureFile[];
   trainingHistory?: string;
-  tracking?: { runId: string; experimentId: string; trackingUri: string };
+  tracking?: { runId: string; experimentId: string; artifactUri: string };
   /** Seconds for the whole evaluation. */
   durationSeconds: number;
 }
