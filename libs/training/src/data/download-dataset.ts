@@ -163,15 +163,12 @@ export async function findClassFolders(root: string): Promise<ClassFolderCandida
 }
 
 function networkReason(error: unknown): string {
-  const { name, message, cause } = (error ?? {}) as {
-    name?: string;
-    message?: string;
-    cause?: { code?: string };
-  };
+  type Cause = { code?: string; message?: string; errors?: { code?: string }[] };
+  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: Cause };
   if (name === 'AbortError' || name === 'TimeoutError') return 'no answer from the server in time';
-  const code = cause?.code;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return `the host name cannot be resolved (${code}; offline?)`;
   if (code) return `the connection failed (${code})`;
-  return message ?? String(error);
+  return cause?.message ?? message ?? String(error);
 }
