@@ -28,9 +28,9 @@ export function isHttpUrl(source: ModelSource): boolean {
  * weight data of the wrong size, or weights that do not fit the topology.
  */
 export async function loadLayersModelFrom(source: ModelSource): Promise<tf.LayersModel> {
-  const handler = isHttpUrl(source) ? tf.io.http(source) : fileSystemLoadHandler(source);
+  const files = isHttpUrl(source) ? httpFiles(source) : folderFiles(source);
   try {
-    return await tf.loadLayersModel(handler, { strict: true });
+    return await tf.loadLayersModel(modelFilesLoadHandler(files), { strict: true });
   } catch (error) {
     if (error instanceof ModelLoadError) throw error;
     throw new ModelLoadError(`could not build the tfjs layers model from ${source}: ${messageOf(error)}`);
@@ -41,36 +41,76 @@ export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
 }
 
-/** A `tf.io` load handler reading `model.json` and its shards from a folder (no tfjs-node `file://` needed). */
-export function fileSystemLoadHandler(folder: string): tf.io.IOHandler {
+/** Where `model.json` and its shards are read from: a folder or the URL `model.json` was found at. */
+interface ModelFiles {
+  /** The path or URL of a file, for messages. */
+  locate(name: string): string;
+  /** undefined when the file does not exist (other failures throw). */
+  read(name: string): Promise<Uint8Array | undefined>;
+  /** Checks the container (folder) exists, before looking for files in it. */
+  check(): Promise<void>;
+}
+
+function folderFiles(folder: string): ModelFiles {
   return {
-    load: async () => {
-      const modelJson = await readModelJson(folder);
-      return tf.io.getModelArtifactsForJSON(modelJson, (manifest) => readWeights(folder, manifest));
+    locate: (name) => path.join(folder, name),
+    read: (name) => fs.readFile(path.join(folder, name)).catch(() => undefined),
+    check: async () => {
+      const stat = await fs.stat(folder).catch(() => undefined);
+      if (!stat?.isDirectory()) throw new ModelLoadError(`model folder ${folder} does not exist`);
     },
   };
 }
 
-async function readModelJson(folder: string): Promise<tf.io.ModelJSON> {
-  const stat = await fs.stat(folder).catch(() => undefined);
-  if (!stat?.isDirectory()) throw new ModelLoadError(`model folder ${folder} does not exist`);
-  const file = path.join(folder, MODEL_JSON);
-  const text = await fs.readFile(file, 'utf8').catch(() => {
-    throw new ModelLoadError(`${file} is missing: expected a tfjs layers model (model.json + weight shards)`);
-  });
+/** Shard paths in the manifest are relative to the URL of `model.json`, as tfjs' own loader reads them. */
+function httpFiles(modelJsonUrl: string): ModelFiles {
+  const locate = (name: string) => (name === MODEL_JSON ? modelJsonUrl : new URL(name, modelJsonUrl).href);
+  return {
+    locate,
+    read: async (name) => {
+      const url = locate(name);
+      const response = await fetch(url).catch((error: unknown) => {
+        throw new ModelLoadError(`cannot fetch ${url}: ${messageOf(error)}`);
+      });
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw new ModelLoadError(`cannot fetch ${url}: HTTP ${response.status}`);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+    check: async () => undefined,
+  };
+}
+
+/** A `tf.io` load handler over ModelFiles (no tfjs-node `file://` scheme needed). */
+function modelFilesLoadHandler(files: ModelFiles): tf.io.IOHandler {
+  return {
+    load: async () => {
+      await files.check();
+      const modelJson = await readModelJson(files);
+      return tf.io.getModelArtifactsForJSON(modelJson, (manifest) => readWeights(files, manifest));
+    },
+  };
+}
+
+async function readModelJson(files: ModelFiles): Promise<tf.io.ModelJSON> {
+  const location = files.locate(MODEL_JSON);
+  const bytes = await files.read(MODEL_JSON);
+  if (!bytes)
+    throw new ModelLoadError(
+      `${location} is missing: expected a tfjs layers model (model.json + weight shards)`,
+    );
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new ModelLoadError(`${file} is not valid JSON: ${messageOf(error)}`);
+    throw new ModelLoadError(`${location} is not valid JSON: ${messageOf(error)}`);
   }
   if (!isModelJson(json)) {
     throw new ModelLoadError(
-      `${file} is not a tfjs layers model: it needs modelTopology and weightsManifest`,
+      `${location} is not a tfjs layers model: it needs modelTopology and weightsManifest`,
     );
   }
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw new ModelLoadError(`${file} has format '${json.format}', expected 'layers-model'`);
+    throw new ModelLoadError(`${location} has format '${json.format}', expected 'layers-model'`);
   }
   return json;
 }
@@ -87,7 +127,7 @@ function isModelJson(json: unknown): json is tf.io.ModelJSON {
 }
 
 async function readWeights(
-  folder: string,
+  files: ModelFiles,
   manifest: tf.io.WeightsManifestConfig,
 ): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -95,17 +135,16 @@ async function readWeights(
   for (const group of manifest) {
     let groupBytes = 0;
     for (const shard of group.paths) {
-      const file = path.join(folder, shard);
-      const data = await fs.readFile(file).catch(() => {
-        throw new ModelLoadError(`weight shard ${file} listed in ${MODEL_JSON} is missing`);
-      });
-      buffers.push(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+      const data = await files.read(shard);
+      if (!data)
+        throw new ModelLoadError(`weight shard ${files.locate(shard)} listed in ${MODEL_JSON} is missing`);
+      buffers.push(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
       groupBytes += data.byteLength;
     }
     const expected = group.weights.reduce((sum, spec) => sum + byteSize(spec), 0);
     if (expected !== groupBytes) {
       throw new ModelLoadError(
-        `weight shards ${group.paths.join(', ')} in ${folder} hold ${groupBytes} bytes, ` +
+        `weight shards ${group.paths.map((shard) => files.locate(shard)).join(', ')} hold ${groupBytes} bytes, ` +
           `but ${MODEL_JSON} describes ${expected} bytes: the shards do not belong to this model.json`,
       );
     }
