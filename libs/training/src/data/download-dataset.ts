@@ -66,6 +66,7 @@ export async function downloadDataset(options: DownloadDatasetOptions): Promise<
   const archive = isUrl
     ? path.join(path.dirname(outDir), `.${path.basename(outDir)}.download`)
     : path.resolve(options.url);
+  await fs.mkdir(outDir, { recursive: true });
   try {
     if (isUrl) await fetchToFile(options, archive);
     else if (!(await fs.stat(archive).catch(() => undefined))?.isFile()) {
