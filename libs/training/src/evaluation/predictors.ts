@@ -98,6 +98,7 @@ async function loadOnnx(path: string, warn: (message: string) => void): Promise<
       sha256,
       classNames: card?.card.class_names ?? parseClassNames(metadata.class_names) ?? CONTRACT_CLASS_NAMES,
       ...(card ? { cardPath: card.cardPath, cardThreshold: card.card.threshold } : {}),
+      ...(typeof card?.card.status === 'string' ? { status: card.card.status } : {}),
       ...(metadata.training_run_id ? { trainingRunId: metadata.training_run_id } : {}),
     },
   };

@@ -162,6 +162,7 @@ export function renderEvaluationMarkdown(report: EvaluationReport, options: Mark
       ['', ''],
       [
         ['model', `\`${model.name}\` version ${model.version} (${model.kind})`],
+        ...(model.status ? [['model status', `**${model.status}**`]] : []),
         ['model sha256', `\`${model.sha256}\``],
         ...(model.trainingRunId ? [['training run', `\`${model.trainingRunId}\``]] : []),
         ['dataset manifest sha256', `\`${dataset.manifestSha256}\``],

@@ -20,6 +20,8 @@ export interface EvaluatedModel {
   cardPath?: string;
   /** The card's decision threshold, when there is a card. */
   cardThreshold?: number;
+  /** The card's `status`, e.g. "untrained bootstrap model", so a report never passes one off as trained. */
+  status?: string;
   trainingRunId?: string;
 }
 
