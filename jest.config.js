@@ -4,7 +4,7 @@ const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swcConfig.$schema;
 
 const shared = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/jest.environment.js',
   transform: { '^.+\\.ts$': ['@swc/jest', swcConfig] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {

@@ -1,0 +1,54 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SERVICE_NAME, serviceVersion } from './common/service-info';
+import { DOCS_JSON_PATH, DOCS_PATH } from './common/swagger/swagger';
+import { ModelRegistryService } from './model-registry/model-registry.service';
+import { EndpointDto, ServiceInfoDto } from './service-info.dto';
+
+const ENDPOINTS: EndpointDto[] = [
+  { method: 'POST', path: '/detect', description: 'Classify one image (multipart field "file")' },
+  {
+    method: 'POST',
+    path: '/detect-batch',
+    description: 'Classify up to MAX_BATCH images (multipart field "files")',
+  },
+  { method: 'GET', path: '/health', description: 'Health: 200 healthy / 503 unhealthy' },
+  { method: 'GET', path: '/health/live', description: 'Kubernetes liveness probe' },
+  {
+    method: 'GET',
+    path: '/health/ready',
+    description: 'Kubernetes readiness probe (model loaded and warmed up)',
+  },
+  { method: 'GET', path: '/models', description: 'The model registry' },
+  {
+    method: 'GET',
+    path: '/models/{name}',
+    description: 'One model: version, sha256, inputs, outputs, metrics',
+  },
+  { method: 'GET', path: `/${DOCS_PATH}`, description: 'Swagger UI' },
+  { method: 'GET', path: `/${DOCS_JSON_PATH}`, description: 'OpenAPI document' },
+];
+
+@ApiTags('service')
+@Controller()
+export class AppController {
+  constructor(private readonly registry: ModelRegistryService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Service name and version, the loaded models and the endpoints' })
+  @ApiOkResponse({ type: ServiceInfoDto })
+  info(): ServiceInfoDto {
+    return {
+      name: SERVICE_NAME,
+      version: serviceVersion(),
+      description: 'Face-mask detection: POST an image, get with_mask or without_mask',
+      models: this.registry.list().map((record) => ({
+        name: record.name,
+        version: record.version ?? null,
+        status: record.status,
+      })),
+      endpoints: ENDPOINTS,
+      docs: `/${DOCS_PATH}`,
+    };
+  }
+}

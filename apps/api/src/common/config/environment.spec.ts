@@ -1,0 +1,90 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { repoRoot } from '@maskd/imaging';
+import { ConfigValidationError, validateEnvironment } from './environment';
+
+describe('validateEnvironment', () => {
+  it('uses the documented defaults', () => {
+    expect(validateEnvironment({})).toEqual({
+      server: { host: '0.0.0.0', port: 8000 },
+      models: {
+        dir: resolve(repoRoot(), 'models'),
+        maskModelPath: resolve(repoRoot(), 'models', 'mask_detector.onnx'),
+      },
+      upload: {
+        maxFileBytes: 10 * 1024 * 1024,
+        maxBatch: 32,
+        maxImagePixels: 50_000_000,
+        decodeConcurrency: availableParallelism(),
+      },
+      inference: {
+        workers: 1,
+        intraOpThreads: 0,
+        interOpThreads: 1,
+        batchWindowMs: 1,
+        maxQueue: 256,
+        maxBatch: 32,
+      },
+      logLevel: 'info',
+    });
+  });
+
+  it('reads and converts the variables, resolving paths against the working directory', () => {
+    const config = validateEnvironment({
+      PORT: '9000',
+      MODEL_DIR: 'some/models',
+      MODEL_PATH: 'elsewhere/model.onnx',
+      MAX_FILE_BYTES: '1048576',
+      MAX_BATCH: '8',
+      INFERENCE_WORKERS: '2',
+      ORT_INTRA_OP_THREADS: '1',
+      INFERENCE_BATCH_WINDOW_MS: '0.5',
+      INFERENCE_MAX_QUEUE: '4',
+      LOG_LEVEL: 'debug',
+      UNRELATED: 'ignored',
+    });
+    expect(config.server.port).toBe(9000);
+    expect(config.models).toEqual({
+      dir: resolve('some/models'),
+      maskModelPath: resolve('elsewhere/model.onnx'),
+    });
+    expect(config.upload).toMatchObject({ maxFileBytes: 1048576, maxBatch: 8 });
+    // The queue always holds at least one full batch.
+    expect(config.inference).toMatchObject({
+      workers: 2,
+      intraOpThreads: 1,
+      batchWindowMs: 0.5,
+      maxQueue: 8,
+    });
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(validateEnvironment({ PORT: '', MODEL_PATH: '' }).server.port).toBe(8000);
+  });
+
+  it('lists every invalid variable with the value it had', () => {
+    let error: unknown;
+    try {
+      validateEnvironment({ PORT: 'http', MAX_BATCH: '0', LOG_LEVEL: 'loud', INFERENCE_WORKERS: '1.5' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    expect((error as Error).message).toBe(
+      [
+        'Invalid configuration:',
+        '  - PORT must be an integer number (got "http")',
+        '  - MAX_BATCH must not be less than 1 (got "0")',
+        '  - INFERENCE_WORKERS must be an integer number (got "1.5")',
+        '  - LOG_LEVEL must be one of the following values: fatal, error, warn, info, debug, trace, silent (got "loud")',
+      ].join('\n'),
+    );
+  });
+
+  it('rejects limits beyond what the service can hold', () => {
+    expect(() => validateEnvironment({ MAX_FILE_BYTES: String(200 * 1024 * 1024) })).toThrow(
+      'MAX_FILE_BYTES must not be greater than 104857600 (got "209715200")',
+    );
+  });
+});

@@ -1,0 +1,180 @@
+import 'reflect-metadata';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { repoRoot } from '@maskd/imaging';
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Every environment variable the service reads, with its default. Validated once at start-up
+ * (validateEnvironment); the rest of the code reads the typed AppConfig through ApiConfigService.
+ */
+export class EnvironmentVariables {
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(65535)
+  @IsInt()
+  PORT = 8000;
+
+  /** Directory of the shipped models (default: the repository's models/); relative to the working directory. */
+  @IsString()
+  @MinLength(1)
+  MODEL_DIR = resolve(repoRoot(), 'models');
+
+  /** The mask classifier's ONNX file (its card sits beside it); default MODEL_DIR/mask_detector.onnx. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  MODEL_PATH?: string;
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(100 * 1024 * 1024)
+  @IsInt()
+  MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+  /** Most files in one /detect-batch request, and most images in one onnxruntime run. */
+  @Type(() => Number)
+  @Min(1)
+  @Max(256)
+  @IsInt()
+  MAX_BATCH = 32;
+
+  /** Largest width x height decoded, checked from the header before any pixel is allocated. */
+  @Type(() => Number)
+  @Min(1)
+  @Max(500_000_000)
+  @IsInt()
+  MAX_IMAGE_PIXELS = 50_000_000;
+
+  /** Images decoded and preprocessed at once (bounds the memory of decoded pixels); default: one per CPU. */
+  @Type(() => Number)
+  @Min(1)
+  @Max(256)
+  @IsInt()
+  DECODE_CONCURRENCY = availableParallelism();
+
+  /** Worker threads running onnxruntime sessions. */
+  @Type(() => Number)
+  @Min(1)
+  @Max(64)
+  @IsInt()
+  INFERENCE_WORKERS = 1;
+
+  /** onnxruntime intra-op threads per session; 0 lets onnxruntime use one per physical core. */
+  @Type(() => Number)
+  @Min(0)
+  @Max(256)
+  @IsInt()
+  ORT_INTRA_OP_THREADS = 0;
+
+  @Type(() => Number)
+  @Min(0)
+  @Max(256)
+  @IsInt()
+  ORT_INTER_OP_THREADS = 1;
+
+  /** How long a request waits for others to share an onnxruntime run when a worker is idle. */
+  @Type(() => Number)
+  @Min(0)
+  @Max(1000)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  INFERENCE_BATCH_WINDOW_MS = 1;
+
+  /** Images waiting for inference before requests are refused with 503 + Retry-After. */
+  @Type(() => Number)
+  @Min(1)
+  @Max(100_000)
+  @IsInt()
+  INFERENCE_MAX_QUEUE = 256;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+}
+
+/** The validated configuration, grouped by concern. */
+export interface AppConfig {
+  server: { host: string; port: number };
+  models: { dir: string; maskModelPath: string };
+  upload: { maxFileBytes: number; maxBatch: number; maxImagePixels: number; decodeConcurrency: number };
+  inference: {
+    workers: number;
+    intraOpThreads: number;
+    interOpThreads: number;
+    batchWindowMs: number;
+    maxQueue: number;
+    maxBatch: number;
+  };
+  logLevel: LogLevel;
+}
+
+/** Raised for invalid environment variables; the message lists every problem, one per line. */
+export class ConfigValidationError extends Error {
+  override readonly name = 'ConfigValidationError';
+}
+
+const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables()).concat('MODEL_PATH');
+
+/**
+ * Validates the environment and returns the typed configuration. Unknown variables are ignored;
+ * empty strings count as unset so `PORT=` falls back to the default.
+ * @throws ConfigValidationError listing each invalid variable with the value it had.
+ */
+export function validateEnvironment(env: Record<string, unknown>): AppConfig {
+  const relevant = Object.fromEntries(
+    KNOWN_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [
+      name,
+      env[name],
+    ]),
+  );
+  const vars = plainToInstance(EnvironmentVariables, relevant, { exposeDefaultValues: true });
+  const errors = validateSync(vars, { stopAtFirstError: true });
+  if (errors.length > 0) {
+    const lines = errors.map((error) => {
+      const constraints = Object.values(error.constraints ?? {}).join('; ');
+      return `  - ${constraints} (got ${JSON.stringify(relevant[error.property])})`;
+    });
+    throw new ConfigValidationError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return {
+    server: { host: vars.HOST, port: vars.PORT },
+    models: {
+      dir: resolve(vars.MODEL_DIR),
+      maskModelPath: vars.MODEL_PATH
+        ? resolve(vars.MODEL_PATH)
+        : resolve(vars.MODEL_DIR, 'mask_detector.onnx'),
+    },
+    upload: {
+      maxFileBytes: vars.MAX_FILE_BYTES,
+      maxBatch: vars.MAX_BATCH,
+      maxImagePixels: vars.MAX_IMAGE_PIXELS,
+      decodeConcurrency: vars.DECODE_CONCURRENCY,
+    },
+    inference: {
+      workers: vars.INFERENCE_WORKERS,
+      intraOpThreads: vars.ORT_INTRA_OP_THREADS,
+      interOpThreads: vars.ORT_INTER_OP_THREADS,
+      batchWindowMs: vars.INFERENCE_BATCH_WINDOW_MS,
+      maxQueue: Math.max(vars.INFERENCE_MAX_QUEUE, vars.MAX_BATCH),
+      maxBatch: vars.MAX_BATCH,
+    },
+    logLevel: vars.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,163 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { sharedDataPath } from '@maskd/imaging';
+import { describeWithSharedData } from '@maskd/imaging/testing';
+import { badFiles, startApp, validImages } from './fixtures';
+
+const detectionShape = {
+  success: true,
+  prediction: expect.stringMatching(/^(with_mask|without_mask)$/),
+  confidence: expect.any(Number),
+  has_mask: expect.any(Boolean),
+  message: expect.any(String),
+  model: { name: 'mask_detector', version: expect.any(String) },
+  inference_ms: expect.any(Number),
+};
+
+function expectDetection(body: Record<string, unknown>) {
+  expect(body).toEqual(detectionShape);
+  expect(body.confidence).toBeGreaterThanOrEqual(0.5);
+  expect(body.confidence).toBeLessThanOrEqual(1);
+  expect(body.has_mask).toBe(body.prediction === 'with_mask');
+  expect(body.message).toBe(body.has_mask ? 'Face mask detected' : 'No face mask detected');
+}
+
+/** P(without_mask) back from a detection result. */
+const pWithoutMask = (body: { prediction: string; confidence: number }) =>
+  body.prediction === 'without_mask' ? body.confidence : 1 - body.confidence;
+
+describe('detection (e2e, real app and model)', () => {
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+  let images: Record<string, Buffer>;
+
+  beforeAll(async () => {
+    app = await startApp();
+    http = request(app.getHttpServer());
+    images = await validImages();
+  });
+  afterAll(() => app.close());
+
+  it.each([
+    'baseline.jpg',
+    'progressive.jpg',
+    'cmyk.jpg',
+    'exif-rotated.jpg',
+    'alpha.png',
+    'palette.png',
+    'image.webp',
+    'image.gif',
+    'grey.jpg',
+  ])('POST /detect classifies %s', async (name) => {
+    const response = await http.post('/detect').attach('file', images[name], name).expect(200);
+    expectDetection(response.body);
+  });
+
+  it('decides the type from the bytes, not the name or the declared Content-Type', async () => {
+    const response = await http
+      .post('/detect')
+      .attach('file', images['image.webp'], { filename: 'photo.txt', contentType: 'text/plain' })
+      .expect(200);
+    expectDetection(response.body);
+  });
+
+  it('applies the EXIF orientation: the rotated file scores like the upright one', async () => {
+    const upright = await http.post('/detect').attach('file', images['baseline.jpg'], 'a.jpg');
+    const rotated = await http.post('/detect').attach('file', images['exif-rotated.jpg'], 'b.jpg');
+    expect(pWithoutMask(rotated.body)).toBeCloseTo(pWithoutMask(upright.body), 1);
+  });
+
+  it('POST /detect-batch keeps upload order, fails bad files alone and matches single results', async () => {
+    const bad = await badFiles();
+    const upload: Array<[string, Buffer]> = [
+      ['baseline.jpg', images['baseline.jpg']],
+      ['notes.jpg', bad['notes.jpg']],
+      ['alpha.png', images['alpha.png']],
+      ['truncated.jpg', bad['truncated.jpg']],
+      ['bomb.png', bad['bomb.png']],
+      ['image.webp', images['image.webp']],
+      ['empty.jpg', bad['empty.jpg']],
+    ];
+    let call = http.post('/detect-batch');
+    for (const [name, bytes] of upload) call = call.attach('files', bytes, name);
+    const { body } = await call.expect(200);
+
+    expect(body).toMatchObject({ success: true, count: 7, failed: 4 });
+    expect(body.results.map((result: { filename: string }) => result.filename)).toEqual(
+      upload.map(([name]) => name),
+    );
+    expect(
+      body.results.map(
+        (result: { success: boolean; error?: { statusCode: number } }) => result.error?.statusCode ?? 200,
+      ),
+    ).toEqual([200, 415, 200, 422, 413, 200, 400]);
+    for (const index of [1, 3, 4, 6]) {
+      expect(body.results[index]).toEqual({
+        filename: upload[index][0],
+        success: false,
+        error: { statusCode: expect.any(Number), error: expect.any(String), message: expect.any(String) },
+      });
+    }
+    for (const index of [0, 2, 5]) {
+      const { filename, ...detection } = body.results[index];
+      expect(filename).toBe(upload[index][0]);
+      expectDetection(detection);
+      const single = await http.post('/detect').attach('file', upload[index][1], filename).expect(200);
+      expect(pWithoutMask(detection)).toBeCloseTo(pWithoutMask(single.body), 4);
+    }
+  });
+
+  it('answers many concurrent requests, each with its own result', async () => {
+    const names = Object.keys(images);
+    const singles = await Promise.all(
+      names.map((name) =>
+        http
+          .post('/detect')
+          .attach('file', images[name], name)
+          .then((response) => response.body),
+      ),
+    );
+    const concurrent = await Promise.all(
+      [...names, ...names, ...names].map((name) =>
+        http
+          .post('/detect')
+          .attach('file', images[name], name)
+          .then((response) => [name, response.body] as const),
+      ),
+    );
+    for (const [name, body] of concurrent) {
+      expectDetection(body);
+      expect(pWithoutMask(body)).toBeCloseTo(pWithoutMask(singles[names.indexOf(name)]), 4);
+    }
+  });
+
+  describeWithSharedData('real face crops from the shared dataset', () => {
+    const sample = (label: string, count: number) => {
+      const dir = sharedDataPath('datasets', 'chandrikadeb7', label);
+      return readdirSync(dir)
+        .sort()
+        .slice(0, count)
+        .map((file) => ({ file, bytes: readFileSync(join(dir, file)) }));
+    };
+
+    it('classifies with_mask and without_mask photos in one batch (shape and range; accuracy is the evaluation report)', async () => {
+      const files = [...sample('with_mask', 4), ...sample('without_mask', 4)];
+      let call = http.post('/detect-batch');
+      for (const { file, bytes } of files) call = call.attach('files', bytes, file);
+      const { body } = await call.expect(200);
+      expect(body.count).toBe(8);
+      for (const result of body.results) {
+        if (!result.success) {
+          // The dataset keeps a few unusable files on purpose; they must fail cleanly.
+          expect(result.error.statusCode).toBeGreaterThanOrEqual(400);
+          expect(result.error.statusCode).toBeLessThan(500);
+          continue;
+        }
+        const { filename: _filename, ...detection } = result;
+        expectDetection(detection);
+      }
+    });
+  });
+});
