@@ -17,7 +17,7 @@ export const DEFAULT_NEAR_DUPLICATE_DISTANCE = 6;
 /**
  * Groups images whose hashes (or one's hash and the other's mirror hash) are within `maxDistance` bits,
  * transitively (union-find). Returns, per image, the index of the first image of its group, so equal input
- * order gives equal groups. All pairs are compared: O(n²) popcounts, about a second for 10,000 images.
+ * order gives equal groups. All pairs are compared: O(n²) popcounts, about 0.4 s for 4,000 images and 2.5 s for 10,000.
  */
 export function groupNearDuplicates(images: readonly ImageHashes[], maxDistance: number): number[] {
   const parent = Int32Array.from(images, (_, i) => i);
