@@ -26,7 +26,7 @@ const CONFIG = {
   font: CHART_FONT,
   title: { fontSize: 15, anchor: 'start', offset: 12 },
   axis: { labelFontSize: 12, titleFontSize: 13, grid: true, gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 360, orient: 'bottom', direction: 'vertical' },
+  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 0, orient: 'bottom', direction: 'vertical' },
   header: { labelFontSize: 13, titleFontSize: 13 },
   view: { stroke: '#bbbbbb' },
   background: 'white',
@@ -233,24 +233,32 @@ export function trainingCurvesSpec(history: TrainingHistoryRow[], title = 'Train
   } as TopLevelSpec;
 }
 
-/** Distribution of P(without_mask) by true class, one row per evaluation set; square-root counts show the tails. */
+/**
+ * Distribution of P(without_mask) by true class, one row per evaluation set, drawn as step outlines so the two
+ * classes stay readable where they overlap; square-root counts keep the sparse middle bins visible.
+ */
 export function scoreHistogramSpec(
   series: ScoreSeries[],
   classNames: readonly string[],
   title = 'P(without_mask) by true class (square-root count scale)',
 ): TopLevelSpec {
-  const binWidth = 0.05;
-  const counts = new Map<string, { set: string; actual: string; bin: number; count: number }>();
-  for (const s of series) {
-    for (let i = 0; i < s.scores.length; i++) {
-      const bin = Math.min(Math.floor(s.scores[i] / binWidth), 1 / binWidth - 1) * binWidth;
-      const key = `${s.name}|${s.labels[i]}|${bin.toFixed(2)}`;
-      const entry = counts.get(key) ?? { set: s.name, actual: classNames[s.labels[i]], bin, count: 0 };
-      entry.count += 1;
-      counts.set(key, entry);
-    }
-  }
-  const values = [...counts.values()].map((v) => ({ ...v, binEnd: v.bin + binWidth }));
+  const bins = 20;
+  const values = series.flatMap((s) =>
+    classNames.flatMap((actual, label) => {
+      const counts = new Array<number>(bins).fill(0);
+      for (let i = 0; i < s.scores.length; i++) {
+        if (s.labels[i] === label)
+          counts[Math.min(bins - 1, Math.max(0, Math.floor(s.scores[i] * bins)))] += 1;
+      }
+      // step-after: each point holds its bin's count up to the next point; the last one closes the final bin.
+      return [...counts, counts[bins - 1]].map((count, bin) => ({
+        set: s.name,
+        actual,
+        score: bin / bins,
+        count,
+      }));
+    }),
+  );
   return {
     title,
     config: CONFIG,
@@ -267,17 +275,15 @@ export function scoreHistogramSpec(
     spec: {
       width: 420,
       height: 160,
-      mark: { type: 'bar', opacity: 0.6, binSpacing: 1 },
+      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
       encoding: {
         x: {
-          field: 'bin',
+          field: 'score',
           type: 'quantitative',
-          bin: { binned: true, step: binWidth },
-          scale: { domain: [0, 1] },
+          scale: { domain: [0, 1], nice: false },
           title: 'P(without_mask)',
         },
-        x2: { field: 'binEnd' },
-        y: { field: 'count', type: 'quantitative', stack: null, scale: { type: 'sqrt' }, title: 'samples' },
+        y: { field: 'count', type: 'quantitative', scale: { type: 'sqrt' }, title: 'samples' },
         color: { field: 'actual', type: 'nominal', title: 'true class', scale: { domain: [...classNames] } },
       },
     },
