@@ -48,6 +48,11 @@ export interface MaskClassifierOptions {
   seed?: number;
 }
 
+/** "1.0", "0.35": alpha as MobileNetV2 weight files name it. */
+export function formatAlpha(alpha: number): string {
+  return alpha.toFixed(Number.isInteger(alpha) ? 1 : 2);
+}
+
 export function defaultBackboneWeights(): string {
   return sharedDataPath('weights', DEFAULT_BACKBONE_NAME);
 }

@@ -5,6 +5,7 @@ export {
   buildMaskClassifier,
   DEFAULT_BACKBONE_NAME,
   defaultBackboneWeights,
+  formatAlpha,
   HEAD_LAYER_NAMES,
   inspectMobileNetV2,
   loadMobileNetV2Backbone,

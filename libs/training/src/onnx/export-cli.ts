@@ -11,6 +11,7 @@ import {
   buildMaskClassifier,
   DEFAULT_BACKBONE_NAME,
   defaultBackboneWeights,
+  formatAlpha,
   HEAD_LAYER_NAMES,
   inspectMobileNetV2,
   MASK_CLASS_NAMES,
@@ -122,7 +123,7 @@ function card(model: tf.LayersModel, options: ExportCliOptions, written: Written
     resizeMode: options.resizeMode,
     status: untrained ? 'untrained bootstrap model' : 'exported',
     description: untrained
-      ? `Untrained bootstrap: ImageNet MobileNetV2 ${backbone.alpha.toFixed(backbone.alpha % 1 === 0 ? 1 : 2)}/${backbone.inputSize} backbone with a randomly ` +
+      ? `Untrained bootstrap: ImageNet MobileNetV2 ${formatAlpha(backbone.alpha)}/${backbone.inputSize} backbone with a randomly ` +
         `initialised head (seed ${options.seed}). Its predictions carry no information; it lets the API be built ` +
         `and tested against the real model contract until the trained model replaces it.`
       : `Mask classifier exported from ${options.model}.`,
