@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 type Attrs = tf.NamedAttrMap;
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: Attrs };
+type TensorInfos = Record<string, tf.TensorInfo>;
 type Kernel = (args: KernelArgs) => tf.TensorInfo;
 
 const WASM = 'wasm';
@@ -103,7 +104,7 @@ function isPointwiseStride1(attrs: ConvAttrs, filterShape: readonly number[]): b
 
 function conv2DBackpropFilter(args: KernelArgs, fallback: Kernel): tf.TensorInfo {
   const attrs = args.attrs as unknown as ConvAttrs;
-  const { x, dy } = args.inputs;
+  const { x, dy } = args.inputs as TensorInfos;
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return fallback(args);
   const info = convInfo(attrs, x.shape, attrs.filterShape, false);
   // dW[i, j, :, :] = Xwindow(i, j)^T . dY, where Xwindow(i, j) is the padded input seen by filter tap (i, j)
@@ -125,7 +126,7 @@ function conv2DBackpropFilter(args: KernelArgs, fallback: Kernel): tf.TensorInfo
 
 function conv2DBackpropInput(args: KernelArgs, fallback: Kernel): tf.TensorInfo {
   const attrs = args.attrs as unknown as ConvAttrs;
-  const { dy, filter } = args.inputs;
+  const { dy, filter } = args.inputs as TensorInfos;
   if (!isPointwiseStride1(attrs, filter.shape)) return fallback(args);
   // dX[n, h, w, cin] = sum over cout of dY[n, h, w, cout] * W[0, 0, cin, cout]
   return withScope(args.backend, (ops) => {
@@ -147,8 +148,9 @@ function batchMatMul(args: KernelArgs, original: Kernel): tf.TensorInfo {
       [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
       return ops.run('Transpose', { x: info }, { perm });
     };
-    const a = transposeA ? swapLastTwo(args.inputs.a) : args.inputs.a;
-    const b = transposeB ? swapLastTwo(args.inputs.b) : args.inputs.b;
+    const inputs = args.inputs as TensorInfos;
+    const a = transposeA ? swapLastTwo(inputs.a) : inputs.a;
+    const b = transposeB ? swapLastTwo(inputs.b) : inputs.b;
     return ops.track(
       original({ inputs: { a, b }, backend: args.backend, attrs: { transposeA: false, transposeB: false } }),
     );
@@ -209,7 +211,7 @@ function tapWindows(ops: KernelScope, x: tf.TensorInfo, info: ConvInfo): tf.Tens
 
 function depthwiseBackpropFilter(args: KernelArgs, fallback: Kernel): tf.TensorInfo {
   const attrs = args.attrs as unknown as ConvAttrs;
-  const { x, dy } = args.inputs;
+  const { x, dy } = args.inputs as TensorInfos;
   const info = convInfo(attrs, x.shape, attrs.filterShape, true);
   if (info.outChannels !== info.inChannels) return fallback(args); // channel multiplier > 1
   // dW[i, j, c] = sum over (n, h, w) of Xwindow(i, j)[n, h, w, c] * dY[n, h, w, c]
@@ -228,7 +230,7 @@ function depthwiseBackpropFilter(args: KernelArgs, fallback: Kernel): tf.TensorI
 
 function depthwiseBackpropInput(args: KernelArgs, fallback: Kernel): tf.TensorInfo {
   const attrs = args.attrs as unknown as ConvAttrs;
-  const { dy, filter } = args.inputs;
+  const { dy, filter } = args.inputs as TensorInfos;
   const info = convInfo(attrs, attrs.inputShape, filter.shape, true);
   const unitStrides = info.strideHeight === 1 && info.strideWidth === 1;
   const unitDilations = info.dilationHeight === 1 && info.dilationWidth === 1;
@@ -310,7 +312,7 @@ function bridgeToCpu(kernelName: string): Kernel {
     }
     const cpuInputs: tf.NamedTensorInfoMap = {};
     try {
-      for (const [name, info] of Object.entries(inputs)) {
+      for (const [name, info] of Object.entries(inputs as TensorInfos)) {
         const dataId = cpu.write(backend.readSync(info.dataId), info.shape, info.dtype);
         cpuInputs[name] = { dataId, shape: info.shape, dtype: info.dtype };
       }
@@ -323,7 +325,7 @@ function bridgeToCpu(kernelName: string): Kernel {
         dtype: output.dtype,
       };
     } finally {
-      for (const info of Object.values(cpuInputs)) cpu.disposeData(info.dataId);
+      for (const info of Object.values(cpuInputs as TensorInfos)) cpu.disposeData(info.dataId);
     }
   };
 }
