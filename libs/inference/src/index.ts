@@ -1,1 +1,2 @@
 export * from './mask-classifier';
+export * from './face-detection';

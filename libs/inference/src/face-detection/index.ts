@@ -1,0 +1,23 @@
+export { generateAnchors } from './anchors';
+export type { Anchors, SsdAnchorOptions } from './anchors';
+export { BLAZEFACE_MODELS, KEYPOINT_COUNT, REGRESSORS_PER_ANCHOR } from './blazeface-models';
+export type { BlazeFaceModelSpec, BlazeFaceVariant } from './blazeface-models';
+export { BlazeFaceModelError, BlazeFaceSession } from './blazeface-session';
+export type { SessionThreadOptions } from './blazeface-session';
+export { decodeDetections } from './decode';
+export type { BlazeFaceOutputs, FaceCandidate } from './decode';
+export { DETECTABLE_FACE_PX, planDetection } from './detection-plan';
+export type { DetectionLevel, DetectionPlanOptions, DetectionView } from './detection-plan';
+export { FACE_DETECTION_MODES, FACE_KEYPOINT_NAMES, toFaceDetection } from './face-detection';
+export type {
+  FaceDetection,
+  FaceDetectionMode,
+  FaceDetectOptions,
+  FaceKeypoint,
+  FaceKeypointName,
+} from './face-detection';
+export { DEFAULT_FACE_DETECT_OPTIONS, defaultMinFaceSize, FaceDetector } from './face-detector';
+export type { FaceDetectorOptions } from './face-detector';
+export { inputToSource, letterboxTransform, sourceToInput } from './letterbox';
+export type { ViewTransform } from './letterbox';
+export { intersectionOverUnion, weightedNonMaxSuppression } from './weighted-nms';
