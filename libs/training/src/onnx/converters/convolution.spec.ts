@@ -3,7 +3,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initTensorflow } from '../../model/backend';
-import { applyLayer, buildAndCompare } from '../testing/parity';
+import {
+  applyLayer,
+  buildAndCompare,
+  compareWithOnnx,
+  randomData,
+  randomizeWeights,
+} from '../testing/parity';
 
 const TOLERANCE = 1e-5;
 type Conv2DArgs = Parameters<typeof tf.layers.conv2d>[0];
@@ -134,5 +140,41 @@ describe('ZeroPadding2D', () => {
     });
     expect(result.maxAbsDiff).toBeLessThanOrEqual(TOLERANCE);
     expect(result.opTypes).toContain('Pad');
+  });
+});
+
+describe('dynamic spatial size', () => {
+  it("uses auto_pad SAME_UPPER (TensorFlow's rule) when the input size is unknown", async () => {
+    const input = tf.input({ shape: [null, null, 3] });
+    const conv = applyLayer(
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }),
+      input,
+    );
+    const depthwise = applyLayer(
+      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same' }),
+      conv,
+    );
+    const pooled = applyLayer(
+      tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+      depthwise,
+    );
+    const model = tf.model({
+      inputs: input,
+      outputs: applyLayer(tf.layers.globalAveragePooling2d({}), pooled),
+    });
+    randomizeWeights(model, 4);
+    for (const [height, width] of [
+      [16, 16],
+      [13, 10],
+    ]) {
+      const result = await compareWithOnnx(model, randomData(height * width * 3, height), [
+        1,
+        height,
+        width,
+        3,
+      ]);
+      expect(result.maxAbsDiff).toBeLessThanOrEqual(TOLERANCE);
+    }
+    model.dispose();
   });
 });
