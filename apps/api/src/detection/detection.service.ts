@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decodeImage, DecodedImage, toModelInput } from '@maskd/imaging';
-import { interpretProbability, MASK_MODEL_CONTRACT } from '@maskd/inference';
+import { interpretProbability } from '@maskd/inference';
 import { ApiConfigService } from '../common/config/api-config.service';
 import { toHttpError } from '../common/errors/error-body';
 import { LoadedMaskModel, ModelRegistryService } from '../model-registry/model-registry.service';
@@ -45,7 +45,7 @@ export class DetectionService {
 
   async detect(file: UploadedImage): Promise<DetectionResponseDto> {
     const model = this.registry.maskClassifier();
-    const prepared = await this.prepare(file.buffer);
+    const prepared = await this.prepare(model, file.buffer);
     const { probabilities, inferenceMs } = await this.classify(model, prepared.inputs);
     return this.result(model, probabilities[0], inferenceMs);
   }
@@ -55,7 +55,7 @@ export class DetectionService {
     const model = this.registry.maskClassifier();
     const outcomes = await Promise.all(
       files.map((file) =>
-        this.prepare(file.buffer).then(
+        this.prepare(model, file.buffer).then(
           (image) => ({ image }),
           (error: unknown) => ({ error }),
         ),
@@ -80,13 +80,12 @@ export class DetectionService {
   }
 
   /** Steps 1-3 under the decode limit, so at most DECODE_CONCURRENCY decoded images exist at once. */
-  private prepare(bytes: Buffer): Promise<PreparedImage> {
+  private prepare(model: LoadedMaskModel, bytes: Buffer): Promise<PreparedImage> {
     return this.decodeLimit.run(async () => {
       const image = await this.decode(bytes);
       const regions = this.regionsOf(image);
-      const inputs = await Promise.all(
-        regions.map((region) => toModelInput(region, { size: MASK_MODEL_CONTRACT.inputSize })),
-      );
+      // Step 3: the model's inputs, with the preprocessing training used (size and resize mode from the card).
+      const inputs = await Promise.all(regions.map((region) => toModelInput(region, model.input)));
       return { width: image.width, height: image.height, inputs };
     });
   }

@@ -6,7 +6,15 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { BatchReport, InferencePool, MaskModelCard, ModelSignature, verifyModel } from '@maskd/inference';
+import type { ModelInputOptions } from '@maskd/imaging';
+import {
+  BatchReport,
+  InferencePool,
+  MaskModelCard,
+  ModelSignature,
+  modelInputOptions,
+  verifyModel,
+} from '@maskd/inference';
 import { ApiConfigService } from '../common/config/api-config.service';
 import { ModelUnavailableError } from '../common/errors/model-unavailable.error';
 
@@ -33,6 +41,8 @@ export interface LoadedMaskModel {
   name: string;
   version: string;
   card: MaskModelCard;
+  /** How to prepare an image for this model (size and resize mode from its card). */
+  input: ModelInputOptions;
   classifier: InferencePool;
 }
 
@@ -152,7 +162,13 @@ export class ModelRegistryService
         loadMs: Math.round(performance.now() - started),
       });
       this.records.set(record.name, record);
-      this.maskModel = { name: card.name, version: card.version, card, classifier };
+      this.maskModel = {
+        name: card.name,
+        version: card.version,
+        card,
+        input: modelInputOptions(card),
+        classifier,
+      };
       this.logger.log(
         `Model ${card.name} ${card.version} ready in ${record.loadMs} ms (sha256 ${card.sha256.slice(0, 12)}, ` +
           `${workers} worker(s), intra-op threads ${intraOpThreads || 'auto'})`,

@@ -5,7 +5,14 @@ export { packBatch } from './mask-classifier';
 export type { MaskClassifier, SessionThreads } from './mask-classifier';
 export { interpretProbability } from './mask-prediction';
 export type { MaskPrediction } from './mask-prediction';
-export { ModelCardError, modelCardPath, parseModelCard, sha256File, verifyModel } from './model-card';
+export {
+  ModelCardError,
+  modelCardPath,
+  modelInputOptions,
+  parseModelCard,
+  sha256File,
+  verifyModel,
+} from './model-card';
 export type { MaskModelCard, VerifiedModel } from './model-card';
 export {
   MASK_INPUT_LENGTH,

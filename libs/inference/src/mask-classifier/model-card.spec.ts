@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelCardError, modelCardPath, parseModelCard, verifyModel } from './model-card';
+import { ModelCardError, modelCardPath, modelInputOptions, parseModelCard, verifyModel } from './model-card';
 
 const bytes = Buffer.from('not really onnx, but hashed all the same');
 const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -18,6 +18,17 @@ describe('parseModelCard', () => {
   it('returns a valid card with its extra fields', () => {
     const parsed = parseModelCard({ ...card, metrics: { f1: 0.99 }, provenance: { run: 'r1' } });
     expect(parsed).toMatchObject({ name: 'mask_detector', metrics: { f1: 0.99 }, provenance: { run: 'r1' } });
+  });
+
+  it('reads the resize mode of the input, squash by default', () => {
+    expect(modelInputOptions(parseModelCard({ ...card, input: { resize_mode: 'letterbox' } }))).toEqual({
+      size: 224,
+      resize: 'letterbox',
+    });
+    expect(modelInputOptions(parseModelCard(card))).toEqual({ size: 224, resize: 'squash' });
+    expect(() => parseModelCard({ ...card, input: { resize_mode: 'stretch' } }, 'c.json')).toThrow(
+      "c.json: 'input.resize_mode' must be one of squash, letterbox, center-crop",
+    );
   });
 
   it('names every problem at once', () => {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { DEFAULT_RESIZE_MODE, ModelInputOptions, RESIZE_MODES, ResizeMode } from '@maskd/imaging';
+import { MASK_MODEL_CONTRACT } from './model-signature';
 
 /**
  * The model card that sits next to a shipped model (`models/<name>.json` beside `<name>.onnx`).
@@ -17,6 +19,8 @@ export interface MaskModelCard {
   class_names: [string, string];
   /** P(class 1) at or above which class 1 is predicted. */
   threshold: number;
+  /** How inputs are prepared; `resize_mode` is the one setting the runtime reads (default squash). */
+  input?: { resize_mode?: ResizeMode; [field: string]: unknown };
   metrics?: Record<string, unknown>;
   [field: string]: unknown;
 }
@@ -66,8 +70,18 @@ export function parseModelCard(value: unknown, source = 'model card'): MaskModel
     problems.push(`'threshold' must be a number between 0 and 1 (exclusive)`);
   }
   if (value.metrics !== undefined && !isRecord(value.metrics)) problems.push(`'metrics' must be an object`);
+  const resizeMode = isRecord(value.input) ? value.input.resize_mode : undefined;
+  if (value.input !== undefined && !isRecord(value.input)) problems.push(`'input' must be an object`);
+  if (resizeMode !== undefined && !RESIZE_MODES.includes(resizeMode as ResizeMode)) {
+    problems.push(`'input.resize_mode' must be one of ${RESIZE_MODES.join(', ')}`);
+  }
   if (problems.length > 0) throw new ModelCardError(`${source}: ${problems.join('; ')}`);
   return value as MaskModelCard;
+}
+
+/** How to turn an image into this model's input with `toModelInput`/`preprocessImage` from @maskd/imaging. */
+export function modelInputOptions(card: Pick<MaskModelCard, 'input'>): ModelInputOptions {
+  return { size: MASK_MODEL_CONTRACT.inputSize, resize: card.input?.resize_mode ?? DEFAULT_RESIZE_MODE };
 }
 
 export async function sha256File(path: string): Promise<string> {
