@@ -151,31 +151,32 @@ export function renderEvaluationMarkdown(report: EvaluationReport, options: Mark
     ? `Tuned on the ${threshold.tuned.split} split (${threshold.tuned.count} images) by ` +
       `${threshold.tuned.criterion === 'youden' ? "Youden's J (TPR - FPR)" : 'the F1 of without_mask'}, the ` +
       `threshold would be **${threshold.tuned.threshold.toFixed(3)}** (${threshold.tuned.criterion === 'youden' ? 'J' : 'F1'} = ` +
-      `${threshold.tuned.value.toFixed(3)} there); the tables show it next to the applied threshold, which it does not replace.`
+      `${threshold.tuned.value.toFixed(3)} there). The tables show it beside the applied threshold, which it does ` +
+      `not replace: the validation split comes from the training distribution, so a threshold is only worth ` +
+      `shipping (in the model card) if it also holds on the face crops from photos.`
     : 'No threshold was tuned (no validation split).';
 
   return [
     `## Mask classifier: ${dataset.split} split and face crops from photos\n`,
     `Produced by \`${report.command ?? 'evaluateModel()'}\` on ${report.createdAt.slice(0, 10)} ` +
       `in ${report.durationSeconds.toFixed(0)} s.\n`,
-    table(
-      ['', ''],
+    [
+      ['model', `\`${model.name}\` version ${model.version} (${model.kind})`],
+      ...(model.status ? [['model status', `**${model.status}**`]] : []),
+      ['model sha256', `\`${model.sha256}\``],
+      ...(model.trainingRunId ? [['training run', `\`${model.trainingRunId}\``]] : []),
+      ['dataset manifest sha256', `\`${dataset.manifestSha256}\``],
+      ['prepared dataset', `${splits} images`],
       [
-        ['model', `\`${model.name}\` version ${model.version} (${model.kind})`],
-        ...(model.status ? [['model status', `**${model.status}**`]] : []),
-        ['model sha256', `\`${model.sha256}\``],
-        ...(model.trainingRunId ? [['training run', `\`${model.trainingRunId}\``]] : []),
-        ['dataset manifest sha256', `\`${dataset.manifestSha256}\``],
-        ['prepared dataset', `${splits} images`],
-        [
-          'decision threshold',
-          `P(without_mask) >= **${threshold.value.toFixed(2)}** (${threshold.source}) means without_mask`,
-        ],
-        ...(report.tracking
-          ? [['MLflow run', `\`${report.tracking.runId}\` (experiment ${report.tracking.experimentId})`]]
-          : []),
+        'decision threshold',
+        `P(without_mask) >= **${threshold.value.toFixed(2)}** (${threshold.source}) means without_mask`,
       ],
-    ),
+      ...(report.tracking
+        ? [['MLflow run', `\`${report.tracking.runId}\` (experiment ${report.tracking.experimentId})`]]
+        : []),
+    ]
+      .map(([key, value]) => `- ${key}: ${value}`)
+      .join('\n'),
     '',
     tuned + '\n',
     '### Summary\n',
