@@ -11,7 +11,7 @@ import { initTensorflow } from '../model/backend';
 import { buildMaskClassifier, MASK_CLASS_NAMES } from '../model/classifier';
 import { exportToOnnx } from './export';
 import { createOnnxSession, runOnnx } from './onnx-session';
-import { maxAbsDifference } from './parity';
+import { compareWithOnnx, maxAbsDifference } from './parity';
 
 /*
  * The acceptance check of the export: the real classifier (ImageNet MobileNetV2 + head), exported to ONNX, gives
@@ -79,6 +79,35 @@ describeWithSharedData('tfjs vs onnxruntime-node on the real classifier', () => 
       }
     } finally {
       await session?.release();
+      model.dispose();
+    }
+  });
+
+  it('alpha 0.35, truncated at block_15_add and out_relu (frozen-feature export): NHWC features agree', async () => {
+    const model = await buildMaskClassifier({
+      weights: sharedDataPath('weights', 'mobilenet_v2_0.35_224_no_top'),
+    });
+    const cuts = ['block_15_add', 'out_relu'];
+    const truncated = tf.model({
+      inputs: model.inputs,
+      outputs: cuts.map((name) => model.getLayer(name).output as tf.SymbolicTensor),
+    });
+    try {
+      const batch = inputs.slice(0, BATCH);
+      const result = await compareWithOnnx(truncated, packBatch(batch), [batch.length, SIZE, SIZE, 3], {
+        outputNames: cuts,
+      });
+      expect(result.onnx.map((output) => output.length)).toEqual([BATCH * 7 * 7 * 56, BATCH * 7 * 7 * 1280]);
+      result.tfjs.forEach((expected, i) => {
+        // Features are unbounded (block_15_add reaches ~40) and BN folding reorders float32 rounding over ~50
+        // layers, so the error is judged against the feature map's scale; a conversion bug would be O(1).
+        const scale = Math.max(
+          1,
+          expected.reduce((max, value) => Math.max(max, Math.abs(value)), 0),
+        );
+        expect(maxAbsDifference(expected, result.onnx[i]) / scale).toBeLessThanOrEqual(TOLERANCE);
+      });
+    } finally {
       model.dispose();
     }
   });
