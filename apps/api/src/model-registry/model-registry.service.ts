@@ -120,7 +120,9 @@ export class ModelRegistryService
   /** Runs after the HTTP server has closed: in-flight requests have their results; then the workers stop. */
   async onApplicationShutdown(): Promise<void> {
     await this.settled;
-    await this.maskModel?.classifier.close();
+    if (!this.maskModel) return;
+    await this.maskModel.classifier.close();
+    this.logger.log('Inference workers stopped');
   }
 
   private async loadMaskModel(): Promise<void> {
