@@ -34,8 +34,8 @@ function residualModel(): tf.LayersModel {
   model.setWeights(
     model.weights.map((weight, i) =>
       weight.name.includes('moving_variance')
-        ? tf.randomUniform(weight.shape, 0.2, 3, 'float32', i)
-        : tf.randomNormal(weight.shape, 0, 0.5, 'float32', i),
+        ? tf.randomUniform(weight.shape as number[], 0.2, 3, 'float32', i)
+        : tf.randomNormal(weight.shape as number[], 0, 0.5, 'float32', i),
     ),
   );
   return model;
