@@ -100,7 +100,7 @@ function vocSection(voc: VocEvaluation, figure: (id: string) => string): string 
     confusionTable(m),
     '',
     tunedLine(voc.binary) + figure(`confusion-matrix-${slug(voc.binary.name)}`),
-    `\n**By face size** (${names[0]} / ${names[1]} counts, recall per class):\n`,
+    `**By face size** (${names[0]} / ${names[1]} counts, recall per class):\n`,
     table(
       [
         'face size (px)',
