@@ -67,7 +67,7 @@ describe('bad input (e2e, real app and model)', () => {
     it('413 for a file over MAX_FILE_BYTES', async () => {
       const big = Buffer.concat([face, Buffer.alloc(MAX_FILE_BYTES + 1 - face.length)]);
       const response = await http.post('/detect').attach('file', big, 'big.jpg');
-      expectError(response, 413, /larger than the limit of 0.2 MB \(200000 bytes\)/);
+      expectError(response, 413, /^File 'big.jpg' is larger than the limit of 0.2 MB \(200000 bytes\)$/);
     });
 
     it('400 for a request without a body', async () => {

@@ -12,7 +12,7 @@ const ERROR_CASES: Record<number, { description: string; message: string }> = {
   404: { description: 'No such resource', message: "Model 'nope' not found (available: mask_detector)" },
   413: {
     description: 'A file over MAX_FILE_BYTES, more than MAX_BATCH files, or an image with too many pixels',
-    message: "File 'file' is larger than the limit of 10 MB (10485760 bytes)",
+    message: "File 'holiday.jpg' is larger than the limit of 10 MB (10485760 bytes)",
   },
   415: {
     description:

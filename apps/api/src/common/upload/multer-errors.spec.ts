@@ -12,9 +12,14 @@ const answer = (error: unknown, rules: UploadRules) => {
 
 describe('uploadErrorToHttp', () => {
   it('maps size and count limits to 413', () => {
+    const tooLarge = Object.assign(new MulterError('LIMIT_FILE_SIZE', 'file'), { filename: 'holiday.jpg' });
+    expect(answer(tooLarge, single)).toEqual([
+      413,
+      "File 'holiday.jpg' is larger than the limit of 10 MB (10485760 bytes)",
+    ]);
     expect(answer(new MulterError('LIMIT_FILE_SIZE', 'file'), single)).toEqual([
       413,
-      "File 'file' is larger than the limit of 10 MB (10485760 bytes)",
+      'A file is larger than the limit of 10 MB (10485760 bytes)',
     ]);
     expect(answer(new MulterError('LIMIT_FILE_COUNT'), batch)).toEqual([
       413,

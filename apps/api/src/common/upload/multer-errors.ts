@@ -22,10 +22,13 @@ export function uploadErrorToHttp(error: unknown, rules: UploadRules): HttpExcep
     : `send one image in the multipart field '${rules.field}'`;
   if (error instanceof MulterError) {
     switch (error.code) {
-      case 'LIMIT_FILE_SIZE':
+      case 'LIMIT_FILE_SIZE': {
+        const filename = (error as MulterError & { filename?: string }).filename;
+        const file = filename ? `File '${filename.slice(0, 100)}'` : 'A file';
         return new PayloadTooLargeException(
-          `File '${error.field ?? rules.field}' is larger than the limit of ${megabytes(rules.maxFileBytes)} (${rules.maxFileBytes} bytes)`,
+          `${file} is larger than the limit of ${megabytes(rules.maxFileBytes)} (${rules.maxFileBytes} bytes)`,
         );
+      }
       case 'LIMIT_FILE_COUNT':
         return rules.multiple
           ? new PayloadTooLargeException(`Too many files: at most ${rules.maxFiles} per request`)

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, ApiExtraModels, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto';
 
 export class ModelRefDto {
@@ -69,7 +69,7 @@ export class DetectBatchResponseDto {
   @ApiProperty({ description: 'Number of files, and of results', example: 2 })
   count!: number;
 
-  @ApiPropertyOptional({ description: 'Number of files that could not be classified', example: 1 })
+  @ApiProperty({ description: 'Number of files that could not be classified', example: 1 })
   failed!: number;
 
   @ApiProperty({

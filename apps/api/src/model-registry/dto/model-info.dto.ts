@@ -45,6 +45,12 @@ export class ModelInfoDto {
   version?: string;
 
   @ApiPropertyOptional({
+    description: 'What the model is, from its card',
+    example: 'MobileNetV2 1.0/224 fine-tuned on the face-mask dataset',
+  })
+  description?: string;
+
+  @ApiPropertyOptional({
     description: 'sha256 of the ONNX file, checked against the model card at load',
     example: '3f5a…',
   })
@@ -96,6 +102,7 @@ export class ModelInfoDto {
       error: record.error,
       file: record.file,
       version: record.version,
+      description: typeof record.card?.description === 'string' ? record.card.description : undefined,
       sha256: record.sha256,
       size_bytes: record.sizeBytes,
       inputs: record.signature?.inputs.map(TensorInfoDto.from) ?? [],
