@@ -1,7 +1,7 @@
 import { InferenceOverloadedError } from './batch-queue';
 import { BatchReport, InferencePool, InferenceUnavailableError } from './inference-pool';
 import { OnnxMaskClassifier } from './onnx-mask-classifier';
-import { OTHER_MODEL, SHIPPED_MASK_MODEL, syntheticInputs } from './testing-model';
+import { OTHER_MODEL, SHIPPED_MASK_MODEL, syntheticInputs } from './testing/model-fixtures';
 
 describe('InferencePool (shipped model in worker threads)', () => {
   const threads = { intraOpThreads: 1, interOpThreads: 1 };

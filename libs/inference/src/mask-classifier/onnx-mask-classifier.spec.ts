@@ -1,6 +1,6 @@
 import { ModelContractError } from './model-signature';
 import { OnnxMaskClassifier } from './onnx-mask-classifier';
-import { OTHER_MODEL, SHIPPED_MASK_MODEL, syntheticInputs } from './testing-model';
+import { OTHER_MODEL, SHIPPED_MASK_MODEL, syntheticInputs } from './testing/model-fixtures';
 
 describe('OnnxMaskClassifier (shipped model)', () => {
   let classifier: OnnxMaskClassifier;
