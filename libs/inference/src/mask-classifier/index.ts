@@ -22,3 +22,4 @@ export {
 } from './model-signature';
 export type { ModelSignature, TensorInfo } from './model-signature';
 export { OnnxMaskClassifier } from './onnx-mask-classifier';
+export { siblingModule, spawnWorker } from './spawn-worker';
