@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
 import { Command, Option } from 'commander';
 import { decodeImage, sharedDataPath } from '@maskd/imaging';
-import { FACE_DETECTION_MODES, FaceDetectionMode, FaceDetector } from '../libs/inference/src/face-detection';
+import { FACE_DETECTION_MODES, FaceDetectionMode, FaceDetector } from '@maskd/inference';
 import { loadVocDataset, VocSample } from '../libs/training/src/data/voc';
 import {
   DetectionTally,
@@ -31,7 +31,7 @@ interface Options {
   sweep: boolean;
 }
 
-const SWEEP = [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75];
+const SWEEP = [0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
 const pct = (value: number) => (Number.isNaN(value) ? '-' : value.toFixed(3));
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.floor(p * (values.length - 1))];
