@@ -191,7 +191,7 @@ async function adjustColour(image: DecodedImage, params: AugmentationParams): Pr
   }
   if (contrast !== 1) pipeline = pipeline.linear(contrast, 128 * (1 - contrast));
   if (grayscale) {
-    const luma = [0.299, 0.587, 0.114];
+    const luma: [number, number, number] = [0.299, 0.587, 0.114];
     pipeline = pipeline.recomb([luma, luma, luma]);
   }
   return toImage(pipeline, image.format);
