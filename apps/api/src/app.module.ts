@@ -1,10 +1,10 @@
-import { DynamicModule, Module } from "@nestjs/common";
-import { AppController } from "./app.controller";
-import { CommonModule } from "./common/common.module";
-import { DetectionModule } from "./detection/detection.module";
-import { HealthModule } from "./health/health.module";
-import { ModelRegistryModule } from "./model-registry/model-registry.module";
-import { UiModule } from "./ui/ui.module";
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppController } from './app.controller';
+import { CommonModule } from './common/common.module';
+import { DetectionModule } from './detection/detection.module';
+import { HealthModule } from './health/health.module';
+import { ModelRegistryModule } from './model-registry/model-registry.module';
+import { UiModule } from './ui/ui.module';
 
 export interface AppOptions {
   /** Settings that override process.env (tests use this to start the app with their own config). */
