@@ -35,13 +35,19 @@ const CONFIG = {
 
 const MATRIX_AXIS = { labelAngle: 0, grid: false, ticks: false, domain: false, labelPadding: 6 } as const;
 
+/** A title, or a title and subtitle lines. */
+function titleBlock(title: string | string[]) {
+  const [text, ...subtitle] = typeof title === 'string' ? [title] : title;
+  return { text, subtitle, subtitleFontSize: 13, subtitleColor: '#555555' };
+}
+
 const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
 
 /** Counts with the row share (recall of the actual class) in each cell; darker = larger share. */
 export function confusionMatrixSpec(
   matrix: number[][],
   classNames: readonly string[],
-  title: string,
+  title: string | string[],
 ): TopLevelSpec {
   const values = matrix.flatMap((row, actual) => {
     const total = row.reduce((sum, count) => sum + count, 0);
@@ -58,7 +64,7 @@ export function confusionMatrixSpec(
   });
   const axisOrder = [...classNames];
   return {
-    title,
+    title: titleBlock(title),
     config: CONFIG,
     width: 150 * classNames.length,
     height: 110 * classNames.length,
@@ -110,9 +116,8 @@ function curveSpec<P extends object>(
   const x = { field: axes.x, type: 'quantitative', scale, title: axes.xTitle } as const;
   const y = { field: axes.y, type: 'quantitative', scale, title: axes.yTitle } as const;
   const color = { field: 'series', type: 'nominal', title: null, scale: { domain: names } } as const;
-  const [text, ...subtitle] = typeof title === 'string' ? [title] : title;
   return {
-    title: { text, subtitle, subtitleFontSize: 12, subtitleColor: '#555555' },
+    title: titleBlock(title),
     config: CONFIG,
     width: 380,
     height: 380,

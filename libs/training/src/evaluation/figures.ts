@@ -55,11 +55,14 @@ export async function writeEvaluationFigures(inputs: FigureInputs, dir: string):
   const { prefix, classNames, sets } = inputs;
   const figures: { id: string; title: string; spec: TopLevelSpec }[] = [];
   for (const { evaluation } of sets) {
-    const title = `${evaluation.name}: confusion matrix at threshold ${evaluation.atThreshold.threshold.toFixed(2)}`;
+    const heading = `Confusion matrix at threshold ${evaluation.atThreshold.threshold.toFixed(2)}`;
     figures.push({
       id: `confusion-matrix-${slug(evaluation.name)}`,
-      title,
-      spec: confusionMatrixSpec(evaluation.atThreshold.confusionMatrix, classNames, title),
+      title: `${evaluation.name}: ${heading.toLowerCase()}`,
+      spec: confusionMatrixSpec(evaluation.atThreshold.confusionMatrix, classNames, [
+        heading,
+        evaluation.name,
+      ]),
     });
   }
   const withBothClasses = sets.filter(({ evaluation }) => evaluation.summary.rocAuc !== null);
