@@ -19,6 +19,11 @@ const ENDPOINTS: EndpointDto[] = [
     path: '/health/ready',
     description: 'Kubernetes readiness probe (model loaded and warmed up)',
   },
+  {
+    method: 'GET',
+    path: '/metrics',
+    description: 'Prometheus metrics (requests, latency, inference, model)',
+  },
   { method: 'GET', path: '/models', description: 'The model registry' },
   {
     method: 'GET',

@@ -3,6 +3,7 @@ import { AppController } from './app.controller';
 import { CommonModule } from './common/common.module';
 import { DetectionModule } from './detection/detection.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ModelRegistryModule } from './model-registry/model-registry.module';
 import { UiModule } from './ui/ui.module';
 
@@ -21,6 +22,7 @@ export class AppModule {
         ModelRegistryModule,
         HealthModule,
         DetectionModule,
+        MetricsModule,
         UiModule,
       ],
       controllers: [AppController],
