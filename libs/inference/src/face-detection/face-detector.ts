@@ -148,8 +148,9 @@ export class FaceDetector {
     }
     return suppressNested(weightedNonMaxSuppression(candidates, NMS_IOU_THRESHOLD), NESTED_THRESHOLD)
       .filter((candidate) => candidate.score >= minScore)
-      .slice(0, maxFaces)
-      .map((candidate) => toFaceDetection(candidate, image.width, image.height));
+      .map((candidate) => toFaceDetection(candidate, image.width, image.height))
+      .filter(({ box }) => box.width >= 1 && box.height >= 1) // nothing left inside the image
+      .slice(0, maxFaces);
   }
 
   async release(): Promise<void> {
