@@ -31,6 +31,18 @@ interface CaseResult {
   p50: number;
   p99: number;
   failures: number;
+  /** CPU time the server process spent per request (all its threads); less sensitive to other load. */
+  cpuMsPerRequest?: number;
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined off Linux. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 100 Hz ticks
+  } catch {
+    return undefined;
+  }
 }
 
 function newestMtime(dir: string): number {
@@ -124,6 +136,7 @@ async function startServer(port: number): Promise<ChildProcess> {
 
 async function drive(
   url: string,
+  serverPid: number,
   name: string,
   image: Buffer,
   connections: number,
@@ -138,8 +151,14 @@ async function drive(
     connections,
   };
   await autocannon({ ...options, duration: 2 }); // warm-up, not counted
+  const cpuBefore = processCpuMs(serverPid);
   const result = await autocannon({ ...options, duration: seconds });
+  const cpuAfter = processCpuMs(serverPid);
   return {
+    cpuMsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+        ? undefined
+        : (cpuAfter - cpuBefore) / result.requests.total,
     name,
     connections,
     reqPerSec: result.requests.average,
@@ -153,14 +172,15 @@ async function drive(
 async function bare(
   input: Float32Array,
   seconds: number,
-): Promise<{ imagesPerSec: number; p50: number; p99: number }> {
+): Promise<{ imagesPerSec: number; p50: number; p99: number; cpuMsPerImage: number }> {
   const threads = {
-    intraOpThreads: Number(process.env.ORT_INTRA_OP_THREADS ?? 0),
+    intraOpThreads: Number(process.env.ORT_INTRA_OP_THREADS ?? 1),
     interOpThreads: Number(process.env.ORT_INTER_OP_THREADS ?? 1),
   };
   const classifier = await OnnxMaskClassifier.load(MODEL, threads);
   for (let i = 0; i < 20; i++) await classifier.predict([input]);
   const latencies: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
     const t = performance.now();
@@ -168,10 +188,16 @@ async function bare(
     latencies.push(performance.now() - t);
   }
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   await classifier.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { imagesPerSec: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+  return {
+    imagesPerSec: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+    cpuMsPerImage: (cpu.user + cpu.system) / 1000 / latencies.length,
+  };
 }
 
 async function main(): Promise<void> {
@@ -194,11 +220,12 @@ async function main(): Promise<void> {
       ['photo 1280x720', photo],
     ] as const) {
       for (const connections of [1, 32]) {
-        const result = await drive(url, name, image, connections, options.duration);
+        const result = await drive(url, server.pid!, name, image, connections, options.duration);
         results.push(result);
         console.log(
           `server  ${name.padEnd(15)} c=${String(connections).padStart(2)}  ${result.reqPerSec.toFixed(1).padStart(7)} req/s` +
-            `  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  failures ${result.failures}`,
+            `  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  failures ${result.failures}` +
+            `  server CPU ${result.cpuMsPerRequest?.toFixed(1) ?? '?'} ms/request`,
         );
       }
     }
@@ -215,11 +242,11 @@ async function main(): Promise<void> {
   const barePhoto = await bare(photoInput, options.bareSeconds / 2);
   console.log(
     `bare    face crop       batch 1, sequential, inference only: ${bareFace.imagesPerSec.toFixed(1)} images/s` +
-      `  p50 ${bareFace.p50.toFixed(2)} ms  p99 ${bareFace.p99.toFixed(2)} ms`,
+      `  p50 ${bareFace.p50.toFixed(2)} ms  p99 ${bareFace.p99.toFixed(2)} ms  CPU ${bareFace.cpuMsPerImage.toFixed(1)} ms/image`,
   );
   console.log(
     `bare    photo 1280x720  batch 1, sequential, inference only: ${barePhoto.imagesPerSec.toFixed(1)} images/s` +
-      `  p50 ${barePhoto.p50.toFixed(2)} ms  p99 ${barePhoto.p99.toFixed(2)} ms`,
+      `  p50 ${barePhoto.p50.toFixed(2)} ms  p99 ${barePhoto.p99.toFixed(2)} ms  CPU ${barePhoto.cpuMsPerImage.toFixed(1)} ms/image`,
   );
   const server32 = results.find((result) => result.name === 'face crop' && result.connections === 32)!;
   console.log(

@@ -19,7 +19,7 @@ describe('validateEnvironment', () => {
       },
       inference: {
         workers: 1,
-        intraOpThreads: 0,
+        intraOpThreads: 1,
         interOpThreads: 1,
         batchWindowMs: 1,
         maxQueue: 256,
@@ -37,7 +37,7 @@ describe('validateEnvironment', () => {
       MAX_FILE_BYTES: '1048576',
       MAX_BATCH: '8',
       INFERENCE_WORKERS: '2',
-      ORT_INTRA_OP_THREADS: '1',
+      ORT_INTRA_OP_THREADS: '2',
       INFERENCE_BATCH_WINDOW_MS: '0.5',
       INFERENCE_MAX_QUEUE: '4',
       LOG_LEVEL: 'debug',
@@ -52,7 +52,7 @@ describe('validateEnvironment', () => {
     // The queue always holds at least one full batch.
     expect(config.inference).toMatchObject({
       workers: 2,
-      intraOpThreads: 1,
+      intraOpThreads: 2,
       batchWindowMs: 0.5,
       maxQueue: 8,
     });
