@@ -68,3 +68,21 @@ describe('planDetection', () => {
     expect(() => planDetection(400, 300, { minFaceSize: 0, maxUpscale: 2 })).toThrow(RangeError);
   });
 });
+
+describe('planDetection with a tile budget', () => {
+  const count = (levels: DetectionLevel[]) =>
+    levels.slice(1).reduce((sum, level) => sum + level.views.length, 0);
+
+  it('searches for larger faces rather than exceed maxTiles on a huge photo', () => {
+    const unbounded = planDetection(4000, 3000, { minFaceSize: 20, maxUpscale: 2 });
+    const bounded = planDetection(4000, 3000, { minFaceSize: 20, maxUpscale: 2, maxTiles: 48 });
+    expect(count(unbounded)).toBeGreaterThan(200);
+    expect(count(bounded)).toBeLessThanOrEqual(48);
+    expect(count(bounded)).toBeGreaterThan(10);
+  });
+
+  it('leaves plans within the budget unchanged', () => {
+    const options = { minFaceSize: 20, maxUpscale: 2 };
+    expect(planDetection(1280, 720, { ...options, maxTiles: 48 })).toEqual(planDetection(1280, 720, options));
+  });
+});

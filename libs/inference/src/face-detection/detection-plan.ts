@@ -60,7 +60,14 @@ export interface DetectionPlanOptions {
   maxUpscale: number;
   /** Tile model; the back model's 256 input needs less overlap per tile than the front's 128. */
   tileVariant?: BlazeFaceVariant;
+  /**
+   * Most tiles over all levels: beyond it the smallest face searched for grows (by 20% steps) until the plan
+   * fits, so a huge photo cannot cost unbounded time.
+   */
+  maxTiles?: number;
 }
+
+const MIN_FACE_GROWTH = 1.2;
 
 const NO_INNER_EDGES = { left: false, top: false, right: false, bottom: false };
 
@@ -121,9 +128,21 @@ export function planDetection(
   height: number,
   options: DetectionPlanOptions,
 ): DetectionLevel[] {
-  if (!(options.minFaceSize > 0) || !(options.maxUpscale > 0)) {
-    throw new RangeError('minFaceSize and maxUpscale must be positive');
+  if (!(options.minFaceSize > 0) || !(options.maxUpscale > 0) || !((options.maxTiles ?? 0) >= 0)) {
+    throw new RangeError('minFaceSize and maxUpscale must be positive, maxTiles not negative');
   }
+  const tiles = (levels: DetectionLevel[]) =>
+    levels.slice(1).reduce((sum, level) => sum + level.views.length, 0);
+  let minFaceSize = options.minFaceSize;
+  let levels = planLevels(width, height, { ...options, minFaceSize });
+  while (options.maxTiles !== undefined && tiles(levels) > options.maxTiles) {
+    minFaceSize *= MIN_FACE_GROWTH;
+    levels = planLevels(width, height, { ...options, minFaceSize });
+  }
+  return levels;
+}
+
+function planLevels(width: number, height: number, options: DetectionPlanOptions): DetectionLevel[] {
   const wholeScale = BLAZEFACE_MODELS.back.inputSize / Math.max(width, height);
   // Large images are reduced once to the back model's input size; both whole-image inputs are cut from that.
   const reduction = Math.min(1, wholeScale);
