@@ -35,7 +35,8 @@ export interface FaceDetection {
  * How hard to look for small faces (the default minimum face size of each mode; see FaceDetectOptions):
  * - `fast`: the whole image through both models only (faces from ~1/10 of the longer side);
  * - `balanced`: also a tiled pass for faces from ~1/20 of the longer side (at least 24 px);
- * - `thorough`: tiles down to 20 px faces, whatever the image size (slow on large photos).
+ * - `thorough`: tiles down to 20 px faces (38 tiles, ~0.4 s of CPU for 1280x720); beyond 48 tiles (larger
+ *   photos) the smallest face searched for grows until the plan fits.
  */
 export type FaceDetectionMode = 'fast' | 'balanced' | 'thorough';
 
