@@ -21,7 +21,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/{apps,libs}/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.e2e-spec.ts'],
     },
   ],
   testTimeout: 120000,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Copy, DockerfileParser, Env, From, Healthcheck, Instruction } from 'dockerfile-ast';
+import { Copy, DockerfileParser, Env, Flag, From, Healthcheck, Instruction } from 'dockerfile-ast';
 
 /*
  * The Dockerfile as data: its stages and their instructions, parsed by dockerfile-ast (the parser behind
@@ -14,7 +14,7 @@ export type StageStep =
   | { kind: 'WORKDIR'; path: string }
   | { kind: 'ENV'; vars: Record<string, string> }
   | { kind: 'COPY'; from?: string; sources: string[]; destination: string }
-  | { kind: 'RUN'; command: string }
+  | { kind: 'RUN'; command: string; cacheMounts: string[] }
   | { kind: 'USER'; user: string }
   | { kind: 'EXPOSE'; ports: number[] }
   | { kind: 'HEALTHCHECK'; options: Record<string, string>; argv: string[] }
@@ -41,6 +41,18 @@ function execForm(instruction: Instruction, text: string): string[] {
     // reported below
   }
   throw new DockerfileShapeError(`${instruction.getKeyword()} must use the JSON exec form, got: ${text}`);
+}
+
+/** Targets of `RUN --mount=type=cache,target=...` (BuildKit cache mounts: kept between builds, not in the image). */
+function cacheMounts(instruction: Instruction): string[] {
+  const flags = (instruction as Instruction & { getFlags(): Flag[] }).getFlags();
+  return flags.map((flag) => {
+    const options = Object.fromEntries(flag.getOptions().map((o) => [o.getName(), o.getValue()]));
+    if (flag.getName() !== 'mount' || options.type !== 'cache' || !options.target) {
+      throw new DockerfileShapeError(`unsupported RUN flag --${flag.getName()}=${flag.getValue()}`);
+    }
+    return options.target;
+  });
 }
 
 function parseStep(instruction: Instruction): StageStep | undefined {
@@ -73,7 +85,7 @@ function parseStep(instruction: Instruction): StageStep | undefined {
       };
     }
     case 'RUN':
-      return { kind: 'RUN', command: content.trim() };
+      return { kind: 'RUN', command: content.trim(), cacheMounts: cacheMounts(instruction) };
     case 'USER':
       return { kind: 'USER', user: content.trim() };
     case 'EXPOSE':

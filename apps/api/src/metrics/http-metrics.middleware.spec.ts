@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { NextFunction, Request, Response } from 'express';
+import type { MetricValueWithName } from 'prom-client';
 import type { ModelRegistryService } from '../model-registry/model-registry.service';
 import { CLIENT_CLOSED_STATUS, HttpMetricsMiddleware, UNMATCHED_ROUTE } from './http-metrics.middleware';
 import { MetricsService } from './metrics.service';
@@ -76,7 +77,8 @@ describe('HttpMetricsMiddleware', () => {
       { method: 'POST', route: '/detect-batch', status_code: CLIENT_CLOSED_STATUS, value: 1 },
     ]);
     const histogram = await metrics.registry.getSingleMetric('maskd_http_request_duration_seconds')!.get();
-    const sum = histogram.values.find((v) => v.metricName === 'maskd_http_request_duration_seconds_sum');
+    const values = histogram.values as MetricValueWithName<string>[];
+    const sum = values.find((v) => v.metricName === 'maskd_http_request_duration_seconds_sum');
     expect(sum?.value).toBeGreaterThan(0);
   });
 });
