@@ -21,5 +21,5 @@ export type { FaceDetectorOptions } from './face-detector';
 export { inputToSource, letterboxTransform, sourceToInput } from './letterbox';
 export type { ViewTransform } from './letterbox';
 export { intersectionOverUnion, weightedNonMaxSuppression } from './weighted-nms';
-export { faceCropInputs } from './face-crops';
+export { FACE_CROP_MARGIN, faceCropInputs } from './face-crops';
 export type { FaceCropOptions } from './face-crops';

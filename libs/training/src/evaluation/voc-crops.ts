@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { cropRegion, decodeImage, DEFAULT_RESIZE_MODE, toModelInput } from '@maskd/imaging';
-import { MASK_MODEL_CONTRACT, type MaskClassifier } from '@maskd/inference';
+import { FACE_CROP_MARGIN, MASK_MODEL_CONTRACT, type MaskClassifier } from '@maskd/inference';
 import { FACE_SIZE_BUCKETS, faceSizeBucket, faceSizePx, loadVocDataset, type VocObject } from '../data/voc';
 import type { ScoredSet } from './figures';
 import { rocAuc, thresholdMetrics } from './metrics';
@@ -9,16 +9,8 @@ import { evaluateScoredSet } from './scored-set';
 import { scoreItems, type ScoringOptions } from './scoring';
 import type { FaceSizeBreakdown, VocEvaluation } from './types';
 
-/**
- * Margin added around a face box before classifying the crop, as a fraction of the box's width/height on each
- * side (`cropRegion`'s margin). Tight VOC/detector face boxes cut off the chin, mask edges and head outline that
- * the training crops show. Measured with a linear probe on ImageNet MobileNetV2 features (600 training images;
- * 97.2% on the test split) over the 252 andrewmvd faces >= 32 px: ROC-AUC 0.946 / 0.948 / 0.954 / 0.941 /
- * 0.940 / 0.946 / 0.923 at margins 0 / 0.1 / 0.2 / 0.3 / 0.4 / 0.5 / 0.7 (balanced accuracy 0.85-0.87 up to 0.5,
- * 0.80 at 0.7). 0.2 ranks best; every evaluation re-measures it (the margin sweep in the report).
- * The face-crop pipeline of the API should use the same constant.
- */
-export const FACE_CROP_MARGIN = 0.2;
+/** The one face-crop margin (defined, with its measurement, next to faceCropInputs in @maskd/inference). */
+export { FACE_CROP_MARGIN };
 
 /** Faces smaller than this (sqrt of box area, px) are not evaluated by default. */
 export const DEFAULT_MIN_FACE_SIZE = 32;
