@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sharedDataDir } from '@maskd/imaging';
+import { repoRoot, sharedDataDir } from '@maskd/imaging';
 import {
   applyOverrides,
   loadTrainingConfig,
@@ -32,6 +32,11 @@ describe('training config', () => {
     expect(config.augmentation.zoom).toBeGreaterThan(0);
     expect(config.augmentation.brightness).toBeGreaterThan(0);
     expect(config.model.weights).toBe('{shared}/weights/mobilenet_v2_1.0_224_no_top');
+  });
+
+  it('training/configs/default.yaml restates the schema defaults exactly', async () => {
+    const file = path.join(repoRoot(), 'training', 'configs', 'default.yaml');
+    expect(await loadTrainingConfig(file)).toEqual(parseTrainingConfig({}));
   });
 
   it('loads YAML, fills in defaults and applies dotted overrides on top', async () => {

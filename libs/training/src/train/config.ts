@@ -101,9 +101,9 @@ export const TrainingConfigSchema = z.strictObject({
   data: z
     .strictObject({
       /** A dataset folder prepared by `npm run data:prepare` (manifest.csv, dataset.json). */
-      prepared: z.string().min(1).default('training/data/chandrikadeb7'),
+      prepared: z.string().min(1).default('training/runs/prepared/chandrikadeb7'),
       /** When `prepared` holds no prepared dataset yet, it is prepared from this folder (one folder per class). */
-      source: z.string().min(1).optional(),
+      source: z.string().min(1).optional().default('{shared}/datasets/chandrikadeb7'),
     })
     .prefault({}),
   model: z
