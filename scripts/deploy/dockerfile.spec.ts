@@ -45,6 +45,14 @@ describe('docker/Dockerfile', () => {
     for (const stage of stages) expect(stageEnv(stage)).toMatchObject({ ONNXRUNTIME_NODE_INSTALL: 'skip' });
   });
 
+  it('keeps npm caches out of the image: every npm ci uses a BuildKit cache mount', () => {
+    for (const stage of stages) {
+      for (const step of stepsOf(stage, 'RUN').filter((run) => /^npm ci\b/.test(run.command))) {
+        expect(step.cacheMounts).toEqual(['/root/.npm']);
+      }
+    }
+  });
+
   it('takes no sources into the runtime stage: only manifests, models and the build output', () => {
     const fromContext = stepsOf(runtime, 'COPY')
       .filter((step) => step.from === undefined)

@@ -132,16 +132,19 @@ describe('Kubernetes manifests (docker/k8s)', () => {
       expect(container.image).toBe(`maskd-api:${version}`);
     });
 
-    it('sets resource requests and limits, and onnxruntime threads within the CPU limit', () => {
+    it('sets resource requests and limits, and thread counts within the CPU limit', () => {
       const { requests, limits } = container.resources as Record<
         'requests' | 'limits',
         Record<string, string>
       >;
       expect(cores(requests.cpu)).toBeLessThanOrEqual(cores(limits.cpu));
       expect(mebibytes(requests.memory)).toBeLessThanOrEqual(mebibytes(limits.memory));
-      const intraOp = Number(configMap.data.ORT_INTRA_OP_THREADS);
-      expect(intraOp).toBeGreaterThanOrEqual(1); // 0 would mean one thread per core of the node
-      expect(intraOp).toBeLessThanOrEqual(Math.ceil(cores(limits.cpu)));
+      // Unset (or ORT 0), these follow the cores of the node, however few the pod may use.
+      for (const variable of ['ORT_INTRA_OP_THREADS', 'DECODE_CONCURRENCY']) {
+        const threads = Number(configMap.data[variable]);
+        expect(threads).toBeGreaterThanOrEqual(1);
+        expect(threads).toBeLessThanOrEqual(Math.ceil(cores(limits.cpu)));
+      }
     });
 
     it('runs as the image user, unprivileged, on a read-only root filesystem with a writable /tmp', () => {

@@ -129,6 +129,45 @@ export function memoryMiB(server: RunningServer): { rss: number; peak: number } 
   return { rss: field('VmRSS'), peak: field('VmHWM') };
 }
 
+export interface LoadResult {
+  batches: number;
+  failures: number;
+  /** Highest resident memory sampled (every 200 ms) during the load, in MiB. */
+  peakRssMiB: number;
+}
+
+/** Sends `concurrency` back-to-back /detect-batch requests of `images` for `seconds`, sampling memory. */
+export async function batchLoad(
+  server: RunningServer,
+  images: Buffer[],
+  seconds: number,
+  concurrency: number,
+): Promise<LoadResult> {
+  const result: LoadResult = { batches: 0, failures: 0, peakRssMiB: 0 };
+  const sample = () => (result.peakRssMiB = Math.max(result.peakRssMiB, memoryMiB(server)?.rss ?? 0));
+  const sampler = setInterval(sample, 200);
+  const end = Date.now() + seconds * 1000;
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (Date.now() < end) {
+          const response = await fetch(`${server.baseUrl}/detect-batch`, {
+            method: 'POST',
+            body: uploadForm('files', images),
+          });
+          await response.arrayBuffer();
+          if (response.status === 200) result.batches++;
+          else result.failures++;
+        }
+      }),
+    );
+  } finally {
+    clearInterval(sampler);
+  }
+  sample();
+  return result;
+}
+
 export interface ShutdownResult {
   seconds: number;
   code: number | null;

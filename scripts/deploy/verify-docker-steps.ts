@@ -7,7 +7,9 @@
  *      /health, the Kubernetes probe paths of docker/k8s, the HEALTHCHECK command, a real /detect and
  *      /detect-batch, memory, and a graceful exit on SIGTERM with a request in flight;
  *   4. removes everything (unless --keep).
- * Usage: npm run verify:docker [-- --keep]
+ * With --memory-load, it also drives the server with concurrent full batches of large images and prints the
+ * peak resident memory: the figure the Kubernetes memory request and limit are sized from.
+ * Usage: npm run verify:docker [-- --keep] [-- --memory-load]
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,9 @@ import { DockerStage, lastStep, readDockerfile } from './dockerfile';
 import { hostPath, replayStage, ReplayContext, ReplayEvent } from './image-replay';
 import { apiContainer, probePaths, readManifests } from './k8s-manifests';
 import {
+  batchLoad,
   freePort,
+  LoadResult,
   memoryMiB,
   runHealthcheck,
   sampleJpegs,
@@ -33,6 +37,8 @@ export interface VerifyOptions {
   repoDir: string;
   /** Keep the temporary directory (stages, logs) for inspection. */
   keep?: boolean;
+  /** Also measure peak memory under concurrent full batches (adds MEMORY_LOAD.seconds). */
+  memoryLoad?: boolean;
   log?: (line: string) => void;
 }
 
@@ -48,11 +54,14 @@ export interface VerifyReport {
   detect: { status: number; prediction?: string };
   batch: { status: number; count?: number };
   memoryMiB?: { rss: number; peak: number };
+  load?: LoadResult;
   shutdown: ShutdownResult;
   workDir: string;
 }
 
 const STARTUP_TIMEOUT_MS = 120_000;
+/** The memory load: concurrent batches of MAX_BATCH (default) 1280x1280 JPEGs. */
+const MEMORY_LOAD = { seconds: 20, concurrency: 8, images: 32, size: 1280 };
 /** The Deployment's terminationGracePeriodSeconds minus its preStop sleep, rounded down. */
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -168,6 +177,15 @@ export async function verifyDockerSteps(options: VerifyOptions): Promise<VerifyR
     );
     const memory = memoryMiB(server);
     if (memory) log(`memory: RSS ${memory.rss.toFixed(0)} MiB, peak ${memory.peak.toFixed(0)} MiB`);
+    let load: LoadResult | undefined;
+    if (options.memoryLoad) {
+      const { seconds, concurrency, images, size } = MEMORY_LOAD;
+      load = await batchLoad(server, await sampleJpegs(images, size), seconds, concurrency);
+      log(
+        `memory load (${concurrency} concurrent ${images}-image batches of ${size}x${size} JPEGs, ${seconds} s): ` +
+          `${load.batches} batches, ${load.failures} failed, peak RSS ${load.peakRssMiB.toFixed(0)} MiB`,
+      );
+    }
 
     const shutdown = await stopWhileBusy(
       server,
@@ -190,6 +208,7 @@ export async function verifyDockerSteps(options: VerifyOptions): Promise<VerifyR
       detect,
       batch,
       memoryMiB: memory,
+      load,
       shutdown,
       workDir,
     };
@@ -211,6 +230,8 @@ export function reportProblems(report: VerifyReport): string[] {
     problems.push(`HEALTHCHECK exited with ${report.healthcheckExitCode}`);
   if (report.detect.status !== 200) problems.push(`POST /detect answered ${report.detect.status}`);
   if (report.batch.status !== 200) problems.push(`POST /detect-batch answered ${report.batch.status}`);
+  if (report.load && report.load.failures > 0)
+    problems.push(`${report.load.failures} batches failed under load`);
   if (report.shutdown.requestInFlight && report.shutdown.inFlightStatus !== 200) {
     problems.push(`the request in flight at SIGTERM got ${report.shutdown.inFlightStatus || 'no answer'}`);
   }
@@ -218,7 +239,11 @@ export function reportProblems(report: VerifyReport): string[] {
 }
 
 if (require.main === module) {
-  verifyDockerSteps({ repoDir: resolve(__dirname, '..', '..'), keep: process.argv.includes('--keep') }).then(
+  verifyDockerSteps({
+    repoDir: resolve(__dirname, '..', '..'),
+    keep: process.argv.includes('--keep'),
+    memoryLoad: process.argv.includes('--memory-load'),
+  }).then(
     (report) => {
       const problems = reportProblems(report);
       if (problems.length === 0) return console.log('verify-docker-steps: OK');
