@@ -1,2 +1,3 @@
 export * from './mask-classifier';
 export * from './face-detection';
+export * from './inference-pool';

@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { ModelSignature, sessionSignature } from '../mask-classifier/model-signature';
 import { Anchors, generateAnchors } from './anchors';
 import { BlazeFaceModelSpec, REGRESSORS_PER_ANCHOR } from './blazeface-models';
 import { BlazeFaceOutputs } from './decode';
@@ -84,6 +85,11 @@ export class BlazeFaceSession {
         `${where}: outputs cover ${anchors} anchors, expected ${this.anchors.count}`,
       );
     }
+  }
+
+  /** The session's inputs and outputs, as onnxruntime reports them. */
+  get signature(): ModelSignature {
+    return sessionSignature(this.session);
   }
 
   async run(input: Float32Array): Promise<BlazeFaceOutputs> {

@@ -7,6 +7,7 @@ import {
   resizeImage,
   toModelInput,
 } from '@maskd/imaging';
+import type { ModelSignature } from '../mask-classifier/model-signature';
 import { BLAZEFACE_MODELS, BlazeFaceVariant } from './blazeface-models';
 import { BlazeFaceSession, SessionThreadOptions } from './blazeface-session';
 import { decodeDetections, FaceCandidate } from './decode';
@@ -112,6 +113,19 @@ export class FaceDetector {
       ),
     ]);
     return new FaceDetector({ front, back }, options.defaults);
+  }
+
+  /**
+   * Both models' inputs and outputs, each name prefixed with its model (`front/input:0`, `back/Identity:0`):
+   * the two networks are served as one detector.
+   */
+  get signature(): ModelSignature {
+    const prefixed = (key: 'inputs' | 'outputs') =>
+      (Object.entries(this.sessions) as [BlazeFaceVariant, BlazeFaceSession][]).flatMap(
+        ([variant, session]) =>
+          session.signature[key].map((tensor) => ({ ...tensor, name: `${variant}/${tensor.name}` })),
+      );
+    return { inputs: prefixed('inputs'), outputs: prefixed('outputs') };
   }
 
   /** The inputs detect() would run for an image of this size (for cost estimates and tests). */

@@ -12,17 +12,34 @@ export class InferenceOverloadedError extends Error {
   }
 }
 
-/** A slice of one caller's images that runs within one batch, with how to hand back its results. */
-export interface QueuedRequest {
+/** One caller's images, handed out in one or more slices; resolves once every slice has its results. */
+interface QueuedRequest {
   inputs: readonly Float32Array[];
   enqueuedAt: number;
+  /** Images not yet handed out start here. */
+  next: number;
+  /** Slices handed out whose results have not arrived. */
+  running: number;
+  results: number[];
+  settled: boolean;
   resolve(probabilities: number[]): void;
   reject(error: Error): void;
 }
 
+/** A run of consecutive images of one request, taken for one batch. */
+export interface BatchSlice {
+  readonly inputs: readonly Float32Array[];
+  readonly enqueuedAt: number;
+  /** Hands back this slice's probabilities, in slice order. */
+  complete(probabilities: ArrayLike<number>): void;
+  fail(error: Error): void;
+}
+
 /**
- * A bounded FIFO of inference requests that hands out micro-batches of whole requests. The bound is in
- * images, so memory stays bounded however many requests arrive while the workers are busy.
+ * A bounded FIFO of inference requests that hands out micro-batches. A batch takes whole requests, oldest
+ * first, while they fit; a request larger than the room left in an empty batch is split, so one caller's
+ * many images (all faces of a photo) can run in several batches, on several idle workers at once. The
+ * bound is in images, so memory stays bounded however many requests arrive while the workers are busy.
  */
 export class BatchQueue {
   private readonly requests: QueuedRequest[] = [];
@@ -36,6 +53,7 @@ export class BatchQueue {
       throw new RangeError(`queue capacity ${capacity} is below the batch size ${maxBatch}`);
   }
 
+  /** Images waiting to be handed out. */
   get images(): number {
     return this.queuedImages;
   }
@@ -50,42 +68,85 @@ export class BatchQueue {
   }
 
   /**
-   * Queues the images in slices of at most maxBatch and resolves with their probabilities in input
-   * order. Throws InferenceOverloadedError, queueing nothing, when they do not all fit.
+   * Queues the images and resolves with their probabilities in input order. Throws InferenceOverloadedError,
+   * queueing nothing, when they do not all fit.
    */
   push(inputs: readonly Float32Array[]): Promise<number[]> {
     if (this.queuedImages + inputs.length > this.capacity) {
       throw new InferenceOverloadedError(this.queuedImages, this.capacity);
     }
-    const slices: Promise<number[]>[] = [];
-    for (let start = 0; start < inputs.length; start += this.maxBatch) {
-      const slice = inputs.slice(start, start + this.maxBatch);
-      slices.push(
-        new Promise<number[]>((resolve, reject) => {
-          this.requests.push({ inputs: slice, enqueuedAt: performance.now(), resolve, reject });
-        }),
-      );
-      this.queuedImages += slice.length;
-    }
-    return Promise.all(slices).then((results) => results.flat());
+    if (inputs.length === 0) return Promise.resolve([]);
+    return new Promise<number[]>((resolve, reject) => {
+      this.requests.push({
+        inputs,
+        enqueuedAt: performance.now(),
+        next: 0,
+        running: 0,
+        results: new Array<number>(inputs.length),
+        settled: false,
+        resolve,
+        reject,
+      });
+      this.queuedImages += inputs.length;
+    });
   }
 
-  /** Removes and returns the oldest requests that fit together in one batch (at least one). */
-  take(): QueuedRequest[] {
-    const batch: QueuedRequest[] = [];
+  /**
+   * Removes and returns the slices of one batch of at most `limit` images (default and cap: maxBatch): whole
+   * requests while they fit, or part of the oldest one when it alone does not.
+   */
+  take(limit = this.maxBatch): BatchSlice[] {
+    const room = Math.max(1, Math.min(limit, this.maxBatch));
+    const slices: BatchSlice[] = [];
     let images = 0;
-    while (this.requests.length > 0 && images + this.requests[0].inputs.length <= this.maxBatch) {
-      const request = this.requests.shift()!;
-      images += request.inputs.length;
-      batch.push(request);
+    while (this.requests.length > 0) {
+      const request = this.requests[0];
+      const remaining = request.inputs.length - request.next;
+      if (images + remaining > room && images > 0) break;
+      const count = Math.min(remaining, room - images);
+      slices.push(this.slice(request, count));
+      images += count;
+      if (request.next === request.inputs.length) this.requests.shift();
+      if (images === room) break;
     }
     this.queuedImages -= images;
-    return batch;
+    return slices;
   }
 
   /** Fails every waiting request with `error` and empties the queue. */
   rejectAll(error: Error): void {
-    for (const request of this.requests.splice(0)) request.reject(error);
+    for (const request of this.requests.splice(0)) settle(request, error);
     this.queuedImages = 0;
   }
+
+  private slice(request: QueuedRequest, count: number): BatchSlice {
+    const start = request.next;
+    request.next += count;
+    request.running++;
+    return {
+      inputs: request.inputs.slice(start, start + count),
+      enqueuedAt: request.enqueuedAt,
+      complete: (probabilities) => {
+        for (let i = 0; i < count; i++) request.results[start + i] = probabilities[i];
+        request.running--;
+        if (request.running === 0 && request.next === request.inputs.length) settle(request);
+      },
+      fail: (error) => {
+        // The rest of the request cannot succeed: stop handing it out.
+        const index = this.requests.indexOf(request);
+        if (index >= 0) {
+          this.requests.splice(index, 1);
+          this.queuedImages -= request.inputs.length - request.next;
+        }
+        settle(request, error);
+      },
+    };
+  }
+}
+
+function settle(request: QueuedRequest, error?: Error): void {
+  if (request.settled) return;
+  request.settled = true;
+  if (error) request.reject(error);
+  else request.resolve(request.results);
 }

@@ -1,7 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeImage, repoRoot, sharedDataPath } from '@maskd/imaging';
+import { asDecoded, describeWithSharedData, solidRgb } from '@maskd/imaging/testing';
+import { FaceDetector } from '../face-detection/face-detector';
+import { OnnxMaskClassifier } from '../mask-classifier/onnx-mask-classifier';
+import { OTHER_MODEL, SHIPPED_MASK_MODEL, syntheticInputs } from '../mask-classifier/testing/model-fixtures';
 import { InferenceOverloadedError } from './batch-queue';
 import { BatchReport, InferencePool, InferenceUnavailableError } from './inference-pool';
-import { OnnxMaskClassifier } from './onnx-mask-classifier';
-import { OTHER_MODEL, SHIPPED_MASK_MODEL, syntheticInputs } from './testing/model-fixtures';
+
+const FACE_DETECTOR = {
+  frontModelPath: join(repoRoot(), 'models', 'blazeface_front_128.onnx'),
+  backModelPath: join(repoRoot(), 'models', 'blazeface_back_256.onnx'),
+};
 
 describe('InferencePool (shipped model in worker threads)', () => {
   const threads = { intraOpThreads: 1, interOpThreads: 1 };
@@ -30,7 +40,14 @@ describe('InferencePool (shipped model in worker threads)', () => {
     afterAll(() => pool.close());
 
     it('is warmed up and describes the model once started', () => {
-      expect(pool.status).toEqual({ workers: 1, readyWorkers: 1, queuedImages: 0, runningBatches: 0 });
+      expect(pool.status).toEqual({
+        workers: 1,
+        readyWorkers: 1,
+        queuedImages: 0,
+        queuedDetections: 0,
+        runningBatches: 0,
+      });
+      expect(pool.faceDetector).toBeUndefined();
       expect(pool.signature.inputs[0]).toMatchObject({
         name: 'input',
         shape: [expect.any(String), 224, 224, 3],
@@ -50,6 +67,7 @@ describe('InferencePool (shipped model in worker threads)', () => {
       expect(reports.length).toBeLessThan(6);
       expect(Math.max(...reports.map((report) => report.images))).toBeLessThanOrEqual(8);
       for (const report of reports) {
+        expect(report.task).toBe('mask-classification');
         expect(report.runMs).toBeGreaterThan(0);
         expect(report.queueMs).toBeGreaterThanOrEqual(0);
       }
@@ -75,6 +93,94 @@ describe('InferencePool (shipped model in worker threads)', () => {
       await expect(pool.predict([new Float32Array(3)])).rejects.toThrow(RangeError);
       expect(pool.status.queuedImages).toBe(0);
     });
+
+    it('refuses face detection when started without the detector', async () => {
+      await expect(pool.detectFaces(asDecoded(solidRgb(8, 8, [0, 0, 0])))).rejects.toThrow(
+        new InferenceUnavailableError('The face detector is not available: it was not configured'),
+      );
+    });
+  });
+
+  describe('with the face detector, in two workers', () => {
+    let pool: InferencePool;
+    let detector: FaceDetector;
+    const reports: BatchReport[] = [];
+
+    beforeAll(async () => {
+      [pool, detector] = await Promise.all([
+        InferencePool.start({
+          modelPath: SHIPPED_MASK_MODEL,
+          faceDetector: FACE_DETECTOR,
+          ...threads,
+          workers: 2,
+          batchWindowMs: 2,
+        }),
+        FaceDetector.load({ ...FACE_DETECTOR, intraOpThreads: 1 }),
+      ]);
+      pool.onBatch((report) => reports.push(report));
+    });
+    afterAll(() => Promise.all([pool.close(), detector.release()]));
+
+    it('reports both models as loaded', () => {
+      expect(pool.faceDetector).toEqual({
+        status: 'ready',
+        signature: {
+          inputs: [
+            { name: 'front/input:0', type: 'float32', shape: [1, 128, 128, 3] },
+            { name: 'back/input:0', type: 'float32', shape: [1, 256, 256, 3] },
+          ],
+          outputs: expect.arrayContaining([
+            { name: 'back/Identity_3:0', type: 'float32', shape: [1, 384, 16] },
+          ]),
+        },
+      });
+    });
+
+    it("shares one request between idle workers, so a photo's faces run in parallel", async () => {
+      reports.length = 0;
+      const result = await pool.predict(inputs.slice(0, 7));
+      result.forEach((p, index) => expect(p).toBeCloseTo(reference[index], 5));
+      expect(reports.map((report) => report.images).sort()).toEqual([3, 4]);
+    });
+
+    it('finds no face in a blank frame, leaving the pixels it was given untouched', async () => {
+      const image = asDecoded(solidRgb(640, 360, [90, 90, 90]));
+      await expect(pool.detectFaces(image)).resolves.toEqual([]);
+      expect(image.data.every((value) => value === 90)).toBe(true);
+      expect(reports.at(-1)).toMatchObject({ task: 'face-detection', images: 1, requests: 1 });
+    });
+
+    describeWithSharedData('on a scene photo', () => {
+      it('finds the faces the in-process detector finds, while classifications run alongside', async () => {
+        const photo = sharedDataPath('datasets', 'andrewmvd_scenes_dev', 'images', 'maksssksksss698.jpg');
+        const image = await decodeImage(readFileSync(photo));
+        const expected = await detector.detect(image, { mode: 'balanced' });
+        expect(expected.length).toBeGreaterThanOrEqual(3);
+        const [faces] = await Promise.all([
+          pool.detectFaces(image, { mode: 'balanced' }),
+          pool.predict(inputs.slice(0, 4)),
+          pool.detectFaces(image, { mode: 'fast' }),
+        ]);
+        expect(faces).toEqual(expected);
+      });
+    });
+  });
+
+  it('starts without the detector when its files are missing, and says why', async () => {
+    const pool = await InferencePool.start({
+      modelPath: SHIPPED_MASK_MODEL,
+      faceDetector: { ...FACE_DETECTOR, backModelPath: '/nonexistent/back.onnx' },
+      ...threads,
+    });
+    try {
+      expect(pool.faceDetector).toEqual({ status: 'failed', error: expect.stringContaining('back.onnx') });
+      await expect(pool.detectFaces(asDecoded(solidRgb(8, 8, [0, 0, 0])))).rejects.toThrow(
+        /^The face detector is not available: it failed to load: .*back\.onnx/,
+      );
+      await expect(pool.predict([inputs[0]])).resolves.toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses work beyond its queue bound with InferenceOverloadedError', async () => {

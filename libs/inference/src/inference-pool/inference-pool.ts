@@ -1,28 +1,43 @@
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { BatchQueue, QueuedRequest } from './batch-queue';
-import { MaskClassifier, SessionThreads, packBatch } from './mask-classifier';
-import { MASK_INPUT_LENGTH, ModelSignature } from './model-signature';
+import type { DecodedImage } from '@maskd/imaging';
+import type { FaceDetection, FaceDetectOptions } from '../face-detection/face-detection';
+import { MaskClassifier, SessionThreads, packBatch } from '../mask-classifier/mask-classifier';
+import { MASK_INPUT_LENGTH, ModelSignature } from '../mask-classifier/model-signature';
+import { BatchQueue, BatchSlice, InferenceOverloadedError } from './batch-queue';
 import { siblingModule, spawnWorker } from './spawn-worker';
-import type { InferenceWorkerData, WorkerMessage } from './worker-protocol';
+import type {
+  FaceDetectorFiles,
+  FaceDetectorState,
+  InferenceWorkerData,
+  TransferredImage,
+  WorkerMessage,
+} from './worker-protocol';
 
 export interface InferencePoolOptions extends SessionThreads {
   modelPath: string;
-  /** Worker threads, each with its own onnxruntime session (default 1). */
+  /** Host the BlazeFace detector in the same workers (detectFaces); without it only predict() works. */
+  faceDetector?: FaceDetectorFiles;
+  /** Worker threads, each with its own onnxruntime sessions (default 1). */
   workers?: number;
-  /** Most images in one onnxruntime run (default 32). */
+  /** Most images in one mask model run (default 32). */
   maxBatch?: number;
-  /** How long a request waits for others to share its run when a worker is idle (default 1 ms). */
+  /** How long a classification waits for others to share its run when a worker is idle (default 1 ms). */
   batchWindowMs?: number;
-  /** Most images waiting for a worker before predict() rejects with InferenceOverloadedError (default 256). */
+  /** Most images waiting for classification before predict() rejects with InferenceOverloadedError (default 256). */
   maxQueue?: number;
+  /** Most photos waiting for face detection before detectFaces() rejects with InferenceOverloadedError (default 64). */
+  maxQueuedDetections?: number;
 }
 
-/** One onnxruntime run, reported to onBatch listeners (e.g. metrics). */
+export type InferenceTask = 'mask-classification' | 'face-detection';
+
+/** One run in a worker (a batch of the mask model, or one photo's face detection), reported to onBatch listeners. */
 export interface BatchReport {
+  task: InferenceTask;
   images: number;
   requests: number;
-  /** How long the oldest request of the batch waited in the queue. */
+  /** How long the oldest request of the run waited in the queue. */
   queueMs: number;
   runMs: number;
 }
@@ -31,58 +46,81 @@ export interface InferencePoolStatus {
   workers: number;
   readyWorkers: number;
   queuedImages: number;
+  queuedDetections: number;
   runningBatches: number;
 }
 
-/** No worker can run inference (all failed and none could be restarted). */
+/** No worker can run the inference asked for (none running, shutting down, or the model is not loaded). */
 export class InferenceUnavailableError extends Error {
   override readonly name = 'InferenceUnavailableError';
 }
 
+interface DetectionJob {
+  image: TransferredImage;
+  options: FaceDetectOptions;
+  enqueuedAt: number;
+  resolve(faces: FaceDetection[]): void;
+  reject(error: Error): void;
+}
+
+type Job =
+  { task: 'mask-classification'; slices: BatchSlice[] } | { task: 'face-detection'; job: DetectionJob };
+
 interface WorkerSlot {
   worker: Worker;
   state: 'starting' | 'idle' | 'busy';
-  running?: { id: number; requests: QueuedRequest[]; queueMs: number };
+  running?: Job & { id: number; queueMs: number };
 }
 
 const WORKER_ENTRY = siblingModule(__filename, 'inference-worker');
 
 /**
- * The mask model in worker threads, so inference never blocks the event loop. Concurrent predict()
- * calls are queued (bounded) and run together: an idle worker takes every waiting request up to
- * maxBatch images, after waiting at most batchWindowMs for company; under load the batches fill
- * while the workers are busy. A worker that dies fails only its running batch and is replaced.
+ * The models in worker threads, so inference never blocks the event loop. Each worker holds a mask classifier
+ * session and, optionally, the face detector; an idle worker takes the oldest waiting work of either kind.
+ * Classifications are queued (bounded) and micro-batched: an idle worker takes every waiting request up to
+ * maxBatch images after waiting at most batchWindowMs for company, and when several workers are idle they share
+ * the waiting images, so one photo's faces run in parallel. A worker that dies fails only its running work and
+ * is replaced.
  */
 export class InferencePool implements MaskClassifier {
   private readonly slots = new Set<WorkerSlot>();
   private readonly queue: BatchQueue;
+  private readonly detections: DetectionJob[] = [];
   private readonly listeners = new Set<(report: BatchReport) => void>();
   private modelSignature?: ModelSignature;
+  private detectorState?: FaceDetectorState;
   private nextRunId = 1;
   private windowTimer?: NodeJS.Timeout;
   private closing = false;
   private closed?: Promise<void>;
   private onDrained?: () => void;
 
-  private constructor(private readonly options: Required<InferencePoolOptions>) {
+  private constructor(private readonly options: Required<Omit<InferencePoolOptions, 'faceDetector'>>) {
     this.queue = new BatchQueue(options.maxBatch, options.maxQueue);
   }
 
-  /** Starts the workers; resolves once every one has loaded the model and run its warm-up batches. */
+  /** Starts the workers; resolves once every one has loaded its models and run its warm-up. */
   static async start(options: InferencePoolOptions): Promise<InferencePool> {
     const maxBatch = options.maxBatch ?? 32;
-    const resolved: Required<InferencePoolOptions> = {
+    const pool = new InferencePool({
       modelPath: options.modelPath,
       workers: options.workers ?? 1,
       maxBatch,
       batchWindowMs: options.batchWindowMs ?? 1,
       maxQueue: options.maxQueue ?? Math.max(256, maxBatch),
+      maxQueuedDetections: options.maxQueuedDetections ?? 64,
       intraOpThreads: options.intraOpThreads ?? 0,
       interOpThreads: options.interOpThreads ?? 0,
+    });
+    const data: InferenceWorkerData = {
+      modelPath: options.modelPath,
+      intraOpThreads: pool.options.intraOpThreads,
+      interOpThreads: pool.options.interOpThreads,
+      warmupBatchSizes: [...new Set([1, maxBatch])],
+      faceDetector: options.faceDetector,
     };
-    const pool = new InferencePool(resolved);
     try {
-      await Promise.all(Array.from({ length: resolved.workers }, () => pool.startWorker()));
+      await Promise.all(Array.from({ length: pool.options.workers }, () => pool.startWorker(data)));
     } catch (error) {
       await pool.terminateWorkers();
       throw error;
@@ -90,8 +128,14 @@ export class InferencePool implements MaskClassifier {
     return pool;
   }
 
+  /** The mask model's inputs and outputs. */
   get signature(): ModelSignature {
     return this.modelSignature!;
+  }
+
+  /** Whether the face detector loaded (undefined when the pool was started without one). */
+  get faceDetector(): FaceDetectorState | undefined {
+    return this.detectorState;
   }
 
   get status(): InferencePoolStatus {
@@ -100,19 +144,19 @@ export class InferencePool implements MaskClassifier {
       workers: slots.length,
       readyWorkers: slots.filter((slot) => slot.state !== 'starting').length,
       queuedImages: this.queue.images,
+      queuedDetections: this.detections.length,
       runningBatches: slots.filter((slot) => slot.state === 'busy').length,
     };
   }
 
-  /** Subscribes to one report per onnxruntime run; returns the unsubscribe function. */
+  /** Subscribes to one report per run in a worker; returns the unsubscribe function. */
   onBatch(listener: (report: BatchReport) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   async predict(inputs: readonly Float32Array[]): Promise<number[]> {
-    if (this.closing) throw new InferenceUnavailableError('inference pool is shutting down');
-    if (this.slots.size === 0) throw new InferenceUnavailableError('no inference worker is running');
+    this.assertServing();
     inputs.forEach((input, index) => {
       if (input.length !== MASK_INPUT_LENGTH) {
         throw new RangeError(
@@ -126,6 +170,27 @@ export class InferencePool implements MaskClassifier {
     return results;
   }
 
+  /** Faces in `image` (its pixels are copied to the worker), as FaceDetector.detect finds them. */
+  async detectFaces(image: DecodedImage, options: FaceDetectOptions = {}): Promise<FaceDetection[]> {
+    this.assertServing();
+    if (this.detectorState?.status !== 'ready') {
+      const why = this.detectorState
+        ? `it failed to load: ${this.detectorState.error}`
+        : 'it was not configured';
+      throw new InferenceUnavailableError(`The face detector is not available: ${why}`);
+    }
+    if (this.detections.length >= this.options.maxQueuedDetections) {
+      throw new InferenceOverloadedError(this.detections.length, this.options.maxQueuedDetections);
+    }
+    const { width, height, format } = image;
+    const transferred = { data: new Uint8Array(image.data), width, height, format };
+    const faces = new Promise<FaceDetection[]>((resolve, reject) =>
+      this.detections.push({ image: transferred, options, enqueuedAt: performance.now(), resolve, reject }),
+    );
+    this.dispatch();
+    return faces;
+  }
+
   /** Stops taking requests, lets queued and running ones finish, then terminates the workers. */
   close(): Promise<void> {
     this.closing = true;
@@ -136,19 +201,19 @@ export class InferencePool implements MaskClassifier {
     return this.closed;
   }
 
-  private startWorker(): Promise<void> {
-    const data: InferenceWorkerData = {
-      modelPath: this.options.modelPath,
-      intraOpThreads: this.options.intraOpThreads,
-      interOpThreads: this.options.interOpThreads,
-      warmupBatchSizes: [...new Set([1, this.options.maxBatch])],
-    };
+  private assertServing(): void {
+    if (this.closing) throw new InferenceUnavailableError('inference pool is shutting down');
+    if (this.slots.size === 0) throw new InferenceUnavailableError('no inference worker is running');
+  }
+
+  private startWorker(data: InferenceWorkerData): Promise<void> {
     const slot: WorkerSlot = { worker: spawnWorker(WORKER_ENTRY, data), state: 'starting' };
     this.slots.add(slot);
     return new Promise<void>((resolve, reject) => {
       slot.worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
           this.modelSignature ??= message.signature;
+          this.detectorState ??= message.faceDetector;
           slot.state = 'idle';
           resolve();
           this.dispatch();
@@ -160,25 +225,32 @@ export class InferencePool implements MaskClassifier {
           this.finishRun(slot, message);
         }
       });
-      slot.worker.on('error', (error) => this.workerFailed(slot, error, reject));
+      slot.worker.on('error', (error) => this.workerFailed(slot, data, error, reject));
       slot.worker.on('exit', (code) =>
-        this.workerFailed(slot, new Error(`inference worker exited (code ${code})`), reject),
+        this.workerFailed(slot, data, new Error(`inference worker exited (code ${code})`), reject),
       );
     });
   }
 
-  private workerFailed(slot: WorkerSlot, error: Error, rejectStart: (error: Error) => void): void {
+  private workerFailed(
+    slot: WorkerSlot,
+    data: InferenceWorkerData,
+    error: Error,
+    rejectStart: (error: Error) => void,
+  ): void {
     if (!this.slots.delete(slot)) return;
-    const wasStarting = slot.state === 'starting';
-    slot.running?.requests.forEach((request) => request.reject(error));
-    if (wasStarting) {
+    if (slot.running) failJob(slot.running, error);
+    if (slot.state === 'starting') {
       rejectStart(error);
     } else if (!this.closing) {
       // Replace it; until then the other workers (if any) carry the load.
-      this.startWorker().catch(() => undefined);
+      this.startWorker(data).catch(() => undefined);
     }
-    if (this.slots.size === 0)
-      this.queue.rejectAll(new InferenceUnavailableError(`no inference worker: ${error.message}`));
+    if (this.slots.size === 0) {
+      const unavailable = new InferenceUnavailableError(`no inference worker: ${error.message}`);
+      this.queue.rejectAll(unavailable);
+      this.detections.splice(0).forEach((job) => job.reject(unavailable));
+    }
     this.dispatch();
   }
 
@@ -187,57 +259,85 @@ export class InferencePool implements MaskClassifier {
       clearTimeout(this.windowTimer);
       this.windowTimer = undefined;
     }
-    for (const slot of this.slots) {
-      if (this.queue.isEmpty) break;
-      if (slot.state !== 'idle') continue;
-      const waited = performance.now() - this.queue.oldestEnqueuedAt!;
-      const full = this.queue.images >= this.options.maxBatch;
-      if (!full && !this.closing && waited < this.options.batchWindowMs) {
-        this.windowTimer = setTimeout(() => this.dispatch(), this.options.batchWindowMs - waited);
-        return;
-      }
-      this.run(slot, this.queue.take());
+    const idle = [...this.slots].filter((slot) => slot.state === 'idle');
+    for (const [index, slot] of idle.entries()) {
+      const job = this.nextJob(idle.length - index);
+      if (!job) break;
+      this.run(slot, job);
     }
-    if (this.onDrained && this.queue.isEmpty && ![...this.slots].some((slot) => slot.state === 'busy')) {
-      this.onDrained();
-    }
+    const busy = [...this.slots].some((slot) => slot.state === 'busy');
+    if (this.onDrained && this.queue.isEmpty && this.detections.length === 0 && !busy) this.onDrained();
   }
 
-  private run(slot: WorkerSlot, requests: QueuedRequest[]): void {
-    const batch = packBatch(requests.flatMap((request) => request.inputs));
+  /** The oldest waiting work for one of `idleWorkers` idle workers, or undefined to wait (batch window). */
+  private nextJob(idleWorkers: number): Job | undefined {
+    const detection = this.detections[0];
+    const classificationSince = this.queue.oldestEnqueuedAt;
+    const takeDetection = (): Job => ({ task: 'face-detection', job: this.detections.shift()! });
+    if (detection && (classificationSince === undefined || detection.enqueuedAt <= classificationSince)) {
+      return takeDetection();
+    }
+    if (classificationSince === undefined) return undefined;
+    const waited = performance.now() - classificationSince;
+    const full = this.queue.images >= this.options.maxBatch;
+    if (!full && !this.closing && waited < this.options.batchWindowMs) {
+      if (detection) return takeDetection();
+      this.windowTimer = setTimeout(() => this.dispatch(), this.options.batchWindowMs - waited);
+      return undefined;
+    }
+    // Idle workers share what is waiting, so a photo's faces are classified in parallel when load is low.
+    const share = Math.ceil(this.queue.images / idleWorkers);
+    return { task: 'mask-classification', slices: this.queue.take(share) };
+  }
+
+  private run(slot: WorkerSlot, job: Job): void {
     const id = this.nextRunId++;
     slot.state = 'busy';
-    slot.running = { id, requests, queueMs: performance.now() - requests[0].enqueuedAt };
-    slot.worker.postMessage({ type: 'run', id, batch }, [batch.buffer as ArrayBuffer]);
+    if (job.task === 'mask-classification') {
+      const batch = packBatch(job.slices.flatMap((slice) => slice.inputs));
+      slot.running = { ...job, id, queueMs: performance.now() - job.slices[0].enqueuedAt };
+      slot.worker.postMessage({ type: 'classify', id, batch }, [batch.buffer as ArrayBuffer]);
+    } else {
+      const { image, options } = job.job;
+      slot.running = { ...job, id, queueMs: performance.now() - job.job.enqueuedAt };
+      slot.worker.postMessage({ type: 'detect', id, image, options }, [image.data.buffer as ArrayBuffer]);
+    }
   }
 
   private finishRun(
     slot: WorkerSlot,
-    message: Extract<WorkerMessage, { type: 'result' | 'run-error' }>,
+    message: Extract<WorkerMessage, { type: 'probabilities' | 'faces' | 'run-error' }>,
   ): void {
     const running = slot.running;
     if (!running || running.id !== message.id) return;
     slot.running = undefined;
     slot.state = 'idle';
     if (message.type === 'run-error') {
-      running.requests.forEach((request) =>
-        request.reject(new Error(`inference failed: ${message.message}`)),
-      );
-    } else {
-      let offset = 0;
-      for (const request of running.requests) {
-        request.resolve(Array.from(message.probabilities.subarray(offset, offset + request.inputs.length)));
-        offset += request.inputs.length;
-      }
-      const report: BatchReport = {
-        images: offset,
-        requests: running.requests.length,
+      const prefix = running.task === 'face-detection' ? 'face detection' : 'inference';
+      failJob(running, new Error(`${prefix} failed: ${message.message}`));
+    } else if (message.type === 'faces' && running.task === 'face-detection') {
+      running.job.resolve(message.faces);
+      this.report({
+        task: running.task,
+        images: 1,
+        requests: 1,
         queueMs: running.queueMs,
         runMs: message.runMs,
-      };
-      this.listeners.forEach((listener) => listener(report));
+      });
+    } else if (message.type === 'probabilities' && running.task === 'mask-classification') {
+      let offset = 0;
+      for (const slice of running.slices) {
+        slice.complete(message.probabilities.subarray(offset, offset + slice.inputs.length));
+        offset += slice.inputs.length;
+      }
+      const report = { images: offset, requests: running.slices.length, queueMs: running.queueMs };
+      this.report({ task: running.task, ...report, runMs: message.runMs });
     }
     this.dispatch();
+  }
+
+  private report(report: BatchReport): void {
+    this.listeners.forEach((listener) => listener(report));
   }
 
   private async terminateWorkers(): Promise<void> {
@@ -245,4 +345,9 @@ export class InferencePool implements MaskClassifier {
     this.slots.clear();
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
+}
+
+function failJob(job: Job, error: Error): void {
+  if (job.task === 'face-detection') job.job.reject(error);
+  else job.slices.forEach((slice) => slice.fail(error));
 }

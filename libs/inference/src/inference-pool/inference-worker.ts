@@ -1,13 +1,58 @@
-/** Worker-thread entry of InferencePool: owns one onnxruntime session and runs batches on request. */
+/**
+ * Worker-thread entry of InferencePool: owns one mask classifier session and, when asked, a face detector;
+ * runs classification batches and face detections on request, one at a time.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { OnnxMaskClassifier } from './onnx-mask-classifier';
-import { MASK_INPUT_LENGTH } from './model-signature';
-import type { InferenceWorkerData, RunRequest, WorkerMessage } from './worker-protocol';
+import { FaceDetector } from '../face-detection/face-detector';
+import { OnnxMaskClassifier } from '../mask-classifier/onnx-mask-classifier';
+import { MASK_INPUT_LENGTH } from '../mask-classifier/model-signature';
+import type { FaceDetectorState, InferenceWorkerData, WorkerMessage, WorkerRequest } from './worker-protocol';
 
 const port = parentPort;
 const post = (message: WorkerMessage) => port?.postMessage(message);
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** A blank 1280x720 frame: in balanced mode it runs both models and the tiles, so every session is warm. */
+const WARMUP_FRAME = { width: 1280, height: 720 };
+
+async function loadFaceDetector(
+  options: InferenceWorkerData,
+): Promise<{ detector?: FaceDetector; state?: FaceDetectorState }> {
+  if (!options.faceDetector) return {};
+  try {
+    const detector = await FaceDetector.load({
+      ...options.faceDetector,
+      intraOpThreads: options.intraOpThreads,
+      interOpThreads: options.interOpThreads,
+    });
+    const { width, height } = WARMUP_FRAME;
+    const blank = { data: Buffer.alloc(width * height * 3, 128), width, height, format: 'jpeg' as const };
+    await detector.detect(blank, { mode: 'balanced' });
+    return { detector, state: { status: 'ready', signature: detector.signature } };
+  } catch (error) {
+    // The classifier still serves whole images; the pool reports the detector as failed.
+    return { state: { status: 'failed', error: errorMessage(error) } };
+  }
+}
+
+async function run(
+  request: WorkerRequest,
+  classifier: OnnxMaskClassifier,
+  detector: FaceDetector | undefined,
+): Promise<WorkerMessage> {
+  const started = performance.now();
+  const runMs = () => performance.now() - started;
+  if (request.type === 'classify') {
+    const probabilities = await classifier.predictPacked(request.batch);
+    return { type: 'probabilities', id: request.id, probabilities, runMs: runMs() };
+  }
+  if (!detector) throw new Error('this worker has no face detector');
+  const { data, ...size } = request.image;
+  const image = { ...size, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+  const faces = await detector.detect(image, request.options);
+  return { type: 'faces', id: request.id, faces, runMs: runMs() };
+}
 
 async function main(options: InferenceWorkerData): Promise<void> {
   let classifier: OnnxMaskClassifier;
@@ -21,16 +66,20 @@ async function main(options: InferenceWorkerData): Promise<void> {
     post({ type: 'load-error', message: errorMessage(error) });
     return;
   }
-  port?.on('message', async (request: RunRequest) => {
-    const runStarted = performance.now();
+  const { detector, state } = await loadFaceDetector(options);
+  port?.on('message', async (request: WorkerRequest) => {
     try {
-      const probabilities = await classifier.predictPacked(request.batch);
-      post({ type: 'result', id: request.id, probabilities, runMs: performance.now() - runStarted });
+      post(await run(request, classifier, detector));
     } catch (error) {
       post({ type: 'run-error', id: request.id, message: errorMessage(error) });
     }
   });
-  post({ type: 'ready', signature: classifier.signature, warmupMs: performance.now() - started });
+  post({
+    type: 'ready',
+    signature: classifier.signature,
+    faceDetector: state,
+    warmupMs: performance.now() - started,
+  });
 }
 
 void main(workerData as InferenceWorkerData);

@@ -1,6 +1,3 @@
-export { BatchQueue, InferenceOverloadedError } from './batch-queue';
-export { InferencePool, InferenceUnavailableError } from './inference-pool';
-export type { BatchReport, InferencePoolOptions, InferencePoolStatus } from './inference-pool';
 export { packBatch } from './mask-classifier';
 export type { MaskClassifier, SessionThreads } from './mask-classifier';
 export { interpretProbability } from './mask-prediction';
@@ -19,7 +16,7 @@ export {
   MASK_MODEL_CONTRACT,
   ModelContractError,
   assertMaskModelSignature,
+  sessionSignature,
 } from './model-signature';
 export type { ModelSignature, TensorInfo } from './model-signature';
 export { OnnxMaskClassifier } from './onnx-mask-classifier';
-export { siblingModule, spawnWorker } from './spawn-worker';

@@ -1,3 +1,5 @@
+import type { InferenceSession } from 'onnxruntime-node';
+
 /** One named tensor of a model, as onnxruntime reports it; symbolic dimensions (batch) are strings. */
 export interface TensorInfo {
   name: string;
@@ -9,6 +11,17 @@ export interface TensorInfo {
 export interface ModelSignature {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
+}
+
+/** The inputs and outputs of an onnxruntime session, as the registry reports them. */
+export function sessionSignature(session: InferenceSession): ModelSignature {
+  const tensors = (metadata: readonly InferenceSession.ValueMetadata[]): TensorInfo[] =>
+    metadata.map((value) =>
+      value.isTensor
+        ? { name: value.name, type: value.type, shape: [...value.shape] }
+        : { name: value.name, type: 'non-tensor', shape: [] },
+    );
+  return { inputs: tensors(session.inputMetadata), outputs: tensors(session.outputMetadata) };
 }
 
 /** The mask classifier contract (docs/architecture.md): NHWC float32 224x224x3 in, one probability out. */

@@ -4,23 +4,15 @@ import {
   MASK_INPUT_LENGTH,
   MASK_MODEL_CONTRACT,
   ModelSignature,
-  TensorInfo,
   assertMaskModelSignature,
+  sessionSignature,
 } from './model-signature';
 
 const { inputName, outputName, inputSize, channels } = MASK_MODEL_CONTRACT;
 
-function tensorInfo(metadata: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
-  return metadata.map((value) =>
-    value.isTensor
-      ? { name: value.name, type: value.type, shape: [...value.shape] }
-      : { name: value.name, type: 'non-tensor', shape: [] },
-  );
-}
-
 /**
  * The mask model in an in-process onnxruntime session. Its `run` blocks the calling thread for the
- * whole inference, so servers use it inside worker threads (InferencePool); CLIs and evaluation
+ * whole inference, so servers use it inside worker threads (InferencePool in ../inference-pool); CLIs and evaluation
  * code may use it directly.
  */
 export class OnnxMaskClassifier implements MaskClassifier {
@@ -40,10 +32,7 @@ export class OnnxMaskClassifier implements MaskClassifier {
       // and spinning doubled the CPU per image (15 vs 9 ms, 2 threads) on a busy 2-core machine.
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
-    const signature = {
-      inputs: tensorInfo(session.inputMetadata),
-      outputs: tensorInfo(session.outputMetadata),
-    };
+    const signature = sessionSignature(session);
     try {
       assertMaskModelSignature(signature);
     } catch (error) {
