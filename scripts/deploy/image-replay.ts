@@ -53,6 +53,14 @@ export class ReplayError extends Error {
   override readonly name = 'ReplayError';
 }
 
+/** This machine's PATH without the node_modules/.bin folders `npm run` prepends: the image has none of them. */
+export function systemPath(): string {
+  return (process.env.PATH ?? '/usr/bin:/bin')
+    .split(':')
+    .filter((dir) => !dir.includes('node_modules'))
+    .join(':');
+}
+
 /** A path inside the image, mapped to the directory standing in for the image's root. */
 export function hostPath(root: string, workdir: string, imagePath: string): string {
   return join(root, posix.resolve(workdir, imagePath));
@@ -161,8 +169,8 @@ export async function replayStage(stage: DockerStage, context: ReplayContext): P
           step.command,
           hostPath(root, '/', workdir),
           {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: process.env.HOME ?? '/root',
+            PATH: systemPath(),
+            HOME: process.env.HOME ?? BUILD_HOME,
             ...context.runEnv,
             ...env,
           },

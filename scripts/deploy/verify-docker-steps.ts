@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { copyBuildContext } from './build-context';
 import { DockerStage, lastStep, readDockerfile } from './dockerfile';
-import { hostPath, replayStage, ReplayContext, ReplayEvent } from './image-replay';
+import { hostPath, replayStage, ReplayContext, ReplayEvent, systemPath } from './image-replay';
 import { apiContainer, probePaths, readManifests } from './k8s-manifests';
 import {
   batchLoad,
@@ -92,7 +92,7 @@ function serverSpec(
     cwd: hostPath(runtime.root, '/', runtime.workdir),
     // The port is free one here instead of the image's (8000 may be taken); HOST keeps it on loopback.
     env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PATH: systemPath(),
       HOME: home,
       ...runtime.env,
       PORT: String(port),
