@@ -1,3 +1,5 @@
+export { annotationStyle, drawLabelledBoxes } from './annotate';
+export type { AnnotateOptions, LabelledBox } from './annotate';
 export { cropRegion } from './crop';
 export type { Box } from './crop';
 export { decodeImage, FLATTEN_BACKGROUND } from './decode';

@@ -1,3 +1,4 @@
 export * from './mask-classifier';
 export * from './face-detection';
 export * from './inference-pool';
+export * from './face-pipeline';
