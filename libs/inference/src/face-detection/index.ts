@@ -1,5 +1,7 @@
 export { generateAnchors } from './anchors';
 export type { Anchors, SsdAnchorOptions } from './anchors';
+export { FACE_DETECTOR_CARD_FILE, verifyFaceDetectorModel } from './blazeface-card';
+export type { FaceDetectorCard, VerifiedFaceDetector, VerifiedModelFile } from './blazeface-card';
 export { BLAZEFACE_MODELS, KEYPOINT_COUNT, REGRESSORS_PER_ANCHOR } from './blazeface-models';
 export type { BlazeFaceModelSpec, BlazeFaceVariant } from './blazeface-models';
 export { BlazeFaceModelError, BlazeFaceSession } from './blazeface-session';
