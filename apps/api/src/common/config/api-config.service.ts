@@ -30,6 +30,10 @@ export class ApiConfigService {
     return this.config.inference;
   }
 
+  get faces(): AppConfig['faces'] {
+    return this.config.faces;
+  }
+
   get logLevel(): AppConfig['logLevel'] {
     return this.config.logLevel;
   }

@@ -10,6 +10,7 @@ describe('validateEnvironment', () => {
       models: {
         dir: resolve(repoRoot(), 'models'),
         maskModelPath: resolve(repoRoot(), 'models', 'mask_detector.onnx'),
+        faceDetectorCardPath: resolve(repoRoot(), 'models', 'blazeface.json'),
       },
       upload: {
         maxFileBytes: 10 * 1024 * 1024,
@@ -25,6 +26,7 @@ describe('validateEnvironment', () => {
         maxQueue: 256,
         maxBatch: 32,
       },
+      faces: { mode: 'balanced', minFaceSize: undefined, minScore: 0.5, maxFaces: 64, cropMargin: 0.2 },
       logLevel: 'info',
     });
   });
@@ -41,12 +43,25 @@ describe('validateEnvironment', () => {
       INFERENCE_BATCH_WINDOW_MS: '0.5',
       INFERENCE_MAX_QUEUE: '4',
       LOG_LEVEL: 'debug',
+      FACE_DETECTION_MODE: 'fast',
+      FACE_MIN_SIZE: '40',
+      FACE_MIN_SCORE: '0.6',
+      FACE_MAX_FACES: '10',
+      FACE_CROP_MARGIN: '0',
       UNRELATED: 'ignored',
     });
     expect(config.server.port).toBe(9000);
     expect(config.models).toEqual({
       dir: resolve('some/models'),
       maskModelPath: resolve('elsewhere/model.onnx'),
+      faceDetectorCardPath: resolve('some/models', 'blazeface.json'),
+    });
+    expect(config.faces).toEqual({
+      mode: 'fast',
+      minFaceSize: 40,
+      minScore: 0.6,
+      maxFaces: 10,
+      cropMargin: 0,
     });
     expect(config.upload).toMatchObject({ maxFileBytes: 1048576, maxBatch: 8 });
     // The queue always holds at least one full batch.
@@ -66,7 +81,14 @@ describe('validateEnvironment', () => {
   it('lists every invalid variable with the value it had', () => {
     let error: unknown;
     try {
-      validateEnvironment({ PORT: 'http', MAX_BATCH: '0', LOG_LEVEL: 'loud', INFERENCE_WORKERS: '1.5' });
+      validateEnvironment({
+        PORT: 'http',
+        MAX_BATCH: '0',
+        LOG_LEVEL: 'loud',
+        INFERENCE_WORKERS: '1.5',
+        FACE_DETECTION_MODE: 'careful',
+        FACE_MIN_SCORE: '2',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -77,6 +99,8 @@ describe('validateEnvironment', () => {
         '  - PORT must be an integer number (got "http")',
         '  - MAX_BATCH must not be less than 1 (got "0")',
         '  - INFERENCE_WORKERS must be an integer number (got "1.5")',
+        '  - FACE_DETECTION_MODE must be one of the following values: fast, balanced, thorough (got "careful")',
+        '  - FACE_MIN_SCORE must not be greater than 1 (got "2")',
         '  - LOG_LEVEL must be one of the following values: fatal, error, warn, info, debug, trace, silent (got "loud")',
       ].join('\n'),
     );

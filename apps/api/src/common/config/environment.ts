@@ -2,6 +2,12 @@ import 'reflect-metadata';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { repoRoot } from '@maskd/imaging';
+import {
+  FACE_CROP_MARGIN,
+  FACE_DETECTION_MODES,
+  FACE_DETECTOR_CARD_FILE,
+  FaceDetectionMode,
+} from '@maskd/inference';
 import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
@@ -108,6 +114,42 @@ export class EnvironmentVariables {
   @IsInt()
   INFERENCE_MAX_QUEUE = 256;
 
+  /**
+   * How hard the face detector looks for small faces (`fast`, `balanced` or `thorough`; see FaceDetectionMode).
+   * `balanced` finds faces from 1/20 of the longer side (64 px in a 1280x720 frame) and meets the recall target.
+   */
+  @IsIn(FACE_DETECTION_MODES)
+  FACE_DETECTION_MODE: FaceDetectionMode = 'balanced';
+
+  /** Smallest face (pixels, sqrt of the box area) to look for; overrides the mode's default. */
+  @IsOptional()
+  @Type(() => Number)
+  @Min(8)
+  @Max(10_000)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  FACE_MIN_SIZE?: number;
+
+  /** Lowest detector score of a reported face. */
+  @Type(() => Number)
+  @Min(0)
+  @Max(1)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  FACE_MIN_SCORE = 0.5;
+
+  /** Most faces classified per image (the best-scored ones); bounds the work one upload can cause. */
+  @Type(() => Number)
+  @Min(1)
+  @Max(256)
+  @IsInt()
+  FACE_MAX_FACES = 64;
+
+  /** Margin around each face box before classifying it, as a fraction of the box on each side. */
+  @Type(() => Number)
+  @Min(0)
+  @Max(1)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  FACE_CROP_MARGIN = FACE_CROP_MARGIN;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }
@@ -115,7 +157,7 @@ export class EnvironmentVariables {
 /** The validated configuration, grouped by concern. */
 export interface AppConfig {
   server: { host: string; port: number };
-  models: { dir: string; maskModelPath: string };
+  models: { dir: string; maskModelPath: string; faceDetectorCardPath: string };
   upload: { maxFileBytes: number; maxBatch: number; maxImagePixels: number; decodeConcurrency: number };
   inference: {
     workers: number;
@@ -125,6 +167,13 @@ export interface AppConfig {
     maxQueue: number;
     maxBatch: number;
   };
+  faces: {
+    mode: FaceDetectionMode;
+    minFaceSize?: number;
+    minScore: number;
+    maxFaces: number;
+    cropMargin: number;
+  };
   logLevel: LogLevel;
 }
 
@@ -133,7 +182,7 @@ export class ConfigValidationError extends Error {
   override readonly name = 'ConfigValidationError';
 }
 
-const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables()).concat('MODEL_PATH');
+const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables()).concat('MODEL_PATH', 'FACE_MIN_SIZE');
 
 /**
  * Validates the environment and returns the typed configuration. Unknown variables are ignored;
@@ -163,6 +212,7 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
       maskModelPath: vars.MODEL_PATH
         ? resolve(vars.MODEL_PATH)
         : resolve(vars.MODEL_DIR, 'mask_detector.onnx'),
+      faceDetectorCardPath: resolve(vars.MODEL_DIR, FACE_DETECTOR_CARD_FILE),
     },
     upload: {
       maxFileBytes: vars.MAX_FILE_BYTES,
@@ -177,6 +227,13 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
       batchWindowMs: vars.INFERENCE_BATCH_WINDOW_MS,
       maxQueue: Math.max(vars.INFERENCE_MAX_QUEUE, vars.MAX_BATCH),
       maxBatch: vars.MAX_BATCH,
+    },
+    faces: {
+      mode: vars.FACE_DETECTION_MODE,
+      minFaceSize: vars.FACE_MIN_SIZE,
+      minScore: vars.FACE_MIN_SCORE,
+      maxFaces: vars.FACE_MAX_FACES,
+      cropMargin: vars.FACE_CROP_MARGIN,
     },
     logLevel: vars.LOG_LEVEL,
   };

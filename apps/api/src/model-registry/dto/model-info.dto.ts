@@ -22,11 +22,28 @@ export class TensorInfoDto {
   }
 }
 
+export class ModelFileDto {
+  @ApiProperty({
+    description: "The model's ONNX file; the face detector's two networks, comma-separated",
+    example: 'mask_detector.onnx',
+  })
+  file!: string;
+
+  @ApiProperty({
+    description: 'sha256 of the file, checked against the model card at load',
+    example: '3f5a…',
+  })
+  sha256!: string;
+
+  @ApiProperty({ example: 8873412 })
+  size_bytes!: number;
+}
+
 export class ModelInfoDto {
   @ApiProperty({ example: 'mask_detector' })
   name!: string;
 
-  @ApiProperty({ example: 'mask-classification' })
+  @ApiProperty({ enum: ['mask-classification', 'face-detection'], example: 'mask-classification' })
   task!: string;
 
   @ApiProperty({ enum: ['loading', 'ready', 'failed'], example: 'ready' })
@@ -38,7 +55,10 @@ export class ModelInfoDto {
   })
   error?: string;
 
-  @ApiProperty({ example: 'mask_detector.onnx' })
+  @ApiProperty({
+    description: "The model's ONNX file; the face detector's two networks, comma-separated",
+    example: 'mask_detector.onnx',
+  })
   file!: string;
 
   @ApiPropertyOptional({ example: '1.0.0' })
@@ -51,15 +71,25 @@ export class ModelInfoDto {
   description?: string;
 
   @ApiPropertyOptional({
-    description: 'sha256 of the ONNX file, checked against the model card at load',
+    description: 'sha256 of the ONNX file, checked against the model card at load (single-file models)',
     example: '3f5a…',
   })
   sha256?: string;
 
-  @ApiPropertyOptional({ example: 8873412 })
+  @ApiPropertyOptional({ description: 'Size of the model file(s)', example: 8873412 })
   size_bytes?: number;
 
-  @ApiProperty({ type: [TensorInfoDto] })
+  @ApiPropertyOptional({
+    description: 'Every file of the model, each with its checked sha256',
+    type: [ModelFileDto],
+  })
+  files?: ModelFileDto[];
+
+  @ApiProperty({
+    type: [TensorInfoDto],
+    description:
+      "The face detector's tensors are prefixed with their network: `front/input:0`, `back/input:0`",
+  })
   inputs!: TensorInfoDto[];
 
   @ApiProperty({
@@ -78,7 +108,8 @@ export class ModelInfoDto {
   threshold?: number;
 
   @ApiPropertyOptional({
-    description: 'Evaluation metrics from the model card',
+    description:
+      'Evaluation metrics from the model card (the face detector: recall and precision by face size)',
     type: 'object',
     additionalProperties: true,
     example: { accuracy: 0.99, f1: 0.99, roc_auc: 0.999 },
@@ -102,14 +133,19 @@ export class ModelInfoDto {
       error: record.error,
       file: record.file,
       version: record.version,
-      description: typeof record.card?.description === 'string' ? record.card.description : undefined,
+      description: record.description,
       sha256: record.sha256,
       size_bytes: record.sizeBytes,
+      files: record.files?.map((entry) => ({
+        file: entry.file,
+        sha256: entry.sha256,
+        size_bytes: entry.sizeBytes,
+      })),
       inputs: record.signature?.inputs.map(TensorInfoDto.from) ?? [],
       outputs: record.signature?.outputs.map(TensorInfoDto.from) ?? [],
-      class_names: record.card?.class_names,
-      threshold: record.card?.threshold,
-      metrics: record.card?.metrics,
+      class_names: record.classNames,
+      threshold: record.threshold,
+      metrics: record.metrics,
       loaded_at: record.loadedAt?.toISOString(),
       load_ms: record.loadMs,
     };
