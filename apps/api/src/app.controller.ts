@@ -4,13 +4,24 @@ import { SERVICE_NAME, serviceVersion } from './common/service-info';
 import { DOCS_JSON_PATH, DOCS_PATH } from './common/swagger/swagger';
 import { ModelRegistryService } from './model-registry/model-registry.service';
 import { EndpointDto, ServiceInfoDto } from './service-info.dto';
+import { UI_PATH } from './ui/ui.module';
 
 const ENDPOINTS: EndpointDto[] = [
-  { method: 'POST', path: '/detect', description: 'Classify one image (multipart field "file")' },
+  {
+    method: 'POST',
+    path: '/detect',
+    description:
+      'Find the faces in one image and classify each (multipart field "file"; mode auto, faces or whole)',
+  },
+  {
+    method: 'POST',
+    path: '/detect/annotated',
+    description: 'The same, answered with the image (JPEG) with each face outlined and labelled',
+  },
   {
     method: 'POST',
     path: '/detect-batch',
-    description: 'Classify up to MAX_BATCH images (multipart field "files")',
+    description: 'Detect in up to MAX_BATCH images (multipart field "files")',
   },
   { method: 'GET', path: '/health', description: 'Health: 200 healthy / 503 unhealthy' },
   { method: 'GET', path: '/health/live', description: 'Kubernetes liveness probe' },
@@ -30,6 +41,11 @@ const ENDPOINTS: EndpointDto[] = [
     path: '/models/{name}',
     description: 'One model: version, sha256, inputs, outputs, metrics',
   },
+  {
+    method: 'GET',
+    path: UI_PATH,
+    description: 'Web page: send an image or a camera snapshot, see the faces',
+  },
   { method: 'GET', path: `/${DOCS_PATH}`, description: 'Swagger UI' },
   { method: 'GET', path: `/${DOCS_JSON_PATH}`, description: 'OpenAPI document' },
 ];
@@ -46,7 +62,7 @@ export class AppController {
     return {
       name: SERVICE_NAME,
       version: serviceVersion(),
-      description: 'Face-mask detection: POST an image, get with_mask or without_mask',
+      description: 'Face-mask detection: POST a photo, get each face with_mask or without_mask',
       models: this.registry.list().map((record) => ({
         name: record.name,
         version: record.version ?? null,

@@ -7,12 +7,15 @@ export class EndpointDto {
   @ApiProperty({ example: '/detect' })
   path!: string;
 
-  @ApiProperty({ example: 'Classify one image (multipart field "file")' })
+  @ApiProperty({ example: 'Find the faces in one image and classify each (multipart field "file")' })
   description!: string;
 }
 
 export class LoadedModelDto {
-  @ApiProperty({ example: 'mask_detector' })
+  @ApiProperty({
+    example: 'mask_detector',
+    description: 'mask_detector (classifier) or blazeface (face detector)',
+  })
   name!: string;
 
   @ApiProperty({ example: '1.0.0', nullable: true, type: String })
@@ -29,7 +32,7 @@ export class ServiceInfoDto {
   @ApiProperty({ example: '0.1.0' })
   version!: string;
 
-  @ApiProperty({ example: 'Face-mask detection: POST an image, get with_mask or without_mask' })
+  @ApiProperty({ example: 'Face-mask detection: POST a photo, get each face with_mask or without_mask' })
   description!: string;
 
   @ApiProperty({ type: [LoadedModelDto] })

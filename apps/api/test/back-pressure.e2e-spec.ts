@@ -20,7 +20,8 @@ describe('back-pressure (e2e, real app and model)', () => {
     const http = request(app.getHttpServer());
     const face = await faceJpeg();
 
-    const refused = await http.post('/detect').attach('file', face, 'face.jpg');
+    // mode=whole: straight to the full classification queue (auto would first wait for face detection).
+    const refused = await http.post('/detect?mode=whole').attach('file', face, 'face.jpg');
     expect(refused.status).toBe(503);
     expect(refused.body).toEqual({
       statusCode: 503,

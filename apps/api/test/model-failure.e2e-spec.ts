@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { repoRoot } from '@maskd/imaging';
 import { faceJpeg, startApp } from './fixtures';
 
 const card = (bytes: Buffer) => ({
@@ -90,6 +91,63 @@ describe.each<[string, (dir: string) => string, RegExp]>([
     expect(body).toMatchObject({ name: 'mask_detector', status: 'failed', inputs: [], outputs: [] });
     expect(body.error).toMatch(reason);
     const { body: info } = await http.get('/').expect(200);
-    expect(info.models).toEqual([{ name: 'mask_detector', version: null, status: 'failed' }]);
+    expect(info.models).toEqual([
+      // The card's version is known when the card itself is fine.
+      { name: 'mask_detector', version: body.version ?? null, status: 'failed' },
+      { name: 'blazeface', version: '1.2.0', status: 'failed' },
+    ]);
+    const { body: detector } = await http.get('/models/blazeface').expect(200);
+    expect(detector.error).toBe('not started: it runs beside the mask model, which failed');
+  });
+});
+
+/**
+ * Without the face detector (its files missing from MODEL_DIR) the service still serves whole images: ready,
+ * 'faces' mode answers 503, 'auto' classifies the whole image and says why.
+ */
+describe('without the face detector model (e2e)', () => {
+  let dir: string;
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+  let why: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'maskd-models-'));
+    for (const file of ['mask_detector.onnx', 'mask_detector.json']) {
+      symlinkSync(join(repoRoot(), 'models', file), join(dir, file));
+    }
+    why = `it failed to load: model card not found: ${join(dir, 'blazeface.json')}`;
+    app = await startApp({ MODEL_DIR: dir });
+    http = request(app.getHttpServer());
+  });
+  afterAll(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is healthy and ready, reporting the detector as failed', async () => {
+    await http.get('/health').expect(200, { status: 'healthy', model_loaded: true });
+    const { body } = await http.get('/health/ready').expect(200);
+    expect(body.details.models).toEqual({
+      status: 'up',
+      mask_detector: 'ready',
+      blazeface: `failed: model card not found: ${join(dir, 'blazeface.json')}`,
+    });
+  });
+
+  it("answers mode 'faces' with 503 and 'auto' with the whole image, saying why", async () => {
+    const face = await faceJpeg();
+    const refused = await http.post('/detect?mode=faces').attach('file', face, 'face.jpg').expect(503);
+    expect(refused.body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `The face detection model is not available: ${why}`,
+    });
+    const { body } = await http.post('/detect').attach('file', face, 'face.jpg').expect(200);
+    expect(body).toMatchObject({ mode: 'auto', faces: [], prediction: expect.any(String) });
+    expect(body.message).toContain(
+      `Face detection is not available (${why}), so the whole image was classified: `,
+    );
+    await http.post('/detect?mode=whole').attach('file', face, 'face.jpg').expect(200);
   });
 });

@@ -17,7 +17,10 @@ describe('service endpoints (e2e, real app and model)', () => {
     expect(body).toMatchObject({
       name: 'maskd',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
-      models: [{ name: 'mask_detector', version: expect.any(String), status: 'ready' }],
+      models: [
+        { name: 'mask_detector', version: expect.any(String), status: 'ready' },
+        { name: 'blazeface', version: '1.2.0', status: 'ready' },
+      ],
       docs: '/docs',
     });
     const endpoints = body.endpoints.map(
@@ -26,7 +29,9 @@ describe('service endpoints (e2e, real app and model)', () => {
     expect(endpoints).toEqual(
       expect.arrayContaining([
         'POST /detect',
+        'POST /detect/annotated',
         'POST /detect-batch',
+        'GET /ui',
         'GET /health',
         'GET /health/live',
         'GET /health/ready',
@@ -44,16 +49,16 @@ describe('service endpoints (e2e, real app and model)', () => {
     const { body } = await http.get('/health/ready').expect(200);
     expect(body).toEqual({
       status: 'ok',
-      info: { models: { status: 'up', mask_detector: 'ready' } },
+      info: { models: { status: 'up', mask_detector: 'ready', blazeface: 'ready' } },
       error: {},
-      details: { models: { status: 'up', mask_detector: 'ready' } },
+      details: { models: { status: 'up', mask_detector: 'ready', blazeface: 'ready' } },
     });
   });
 
-  it('GET /models lists the registry with the checked model file', async () => {
+  it('GET /models lists the registry with the checked model files', async () => {
     const { body } = await http.get('/models').expect(200);
-    expect(body.models).toHaveLength(1);
-    const [model] = body.models;
+    expect(body.models).toHaveLength(2);
+    const [model, detector] = body.models;
     expect(model).toMatchObject({
       name: 'mask_detector',
       task: 'mask-classification',
@@ -70,6 +75,33 @@ describe('service endpoints (e2e, real app and model)', () => {
     expect(model.error).toBeUndefined();
     const { body: one } = await http.get('/models/mask_detector').expect(200);
     expect(one).toEqual(model);
+    expect(detector).toMatchObject({
+      name: 'blazeface',
+      task: 'face-detection',
+      status: 'ready',
+      version: '1.2.0',
+      file: 'blazeface_front_128.onnx, blazeface_back_256.onnx',
+      files: [
+        {
+          file: 'blazeface_front_128.onnx',
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          size_bytes: 442005,
+        },
+        {
+          file: 'blazeface_back_256.onnx',
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          size_bytes: 603432,
+        },
+      ],
+      inputs: [
+        { name: 'front/input:0', type: 'float32', shape: [1, 128, 128, 3] },
+        { name: 'back/input:0', type: 'float32', shape: [1, 256, 256, 3] },
+      ],
+      metrics: { andrewmvd_scenes_dev: { recall: expect.any(Object), precision: expect.any(Object) } },
+      loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(detector.outputs).toHaveLength(8);
+    await http.get('/models/blazeface').expect(200, detector);
   });
 
   it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
@@ -99,6 +131,9 @@ describe('service endpoints (e2e, real app and model)', () => {
         'DetectUploadDto',
         'DetectBatchUploadDto',
         'DetectionResponseDto',
+        'FaceResultDto',
+        'FaceBoxDto',
+        'ModelFileDto',
         'ModelRefDto',
         'DetectBatchResponseDto',
         'BatchPredictionDto',
@@ -156,5 +191,33 @@ describe('service endpoints (e2e, real app and model)', () => {
       { $ref: '#/components/schemas/BatchFileErrorDto' },
     ]);
     expect(document.components.schemas.DetectionResponseDto.properties.prediction.example).toBe('with_mask');
+
+    // The mode option, as a query parameter and a form field; the annotated endpoint's JPEG.
+    for (const path of ['/detect', '/detect/annotated', '/detect-batch']) {
+      const mode = document.paths[path].post.parameters.find((p: { name: string }) => p.name === 'mode');
+      expect(mode).toMatchObject({
+        in: 'query',
+        required: false,
+        schema: { enum: ['auto', 'faces', 'whole'] },
+      });
+    }
+    expect(document.components.schemas.DetectUploadDto.properties.mode).toMatchObject({
+      enum: ['auto', 'faces', 'whole'],
+      default: 'auto',
+    });
+    const annotated = document.paths['/detect/annotated'].post;
+    expect(annotated.responses['200'].content['image/jpeg'].schema).toEqual({
+      type: 'string',
+      format: 'binary',
+    });
+    expect(Object.keys(annotated.responses).sort()).toEqual(['200', '400', '413', '415', '422', '503']);
+    expect(annotated.requestBody.content['multipart/form-data'].schema.$ref).toBe(
+      '#/components/schemas/DetectUploadDto',
+    );
+    const faces = document.components.schemas.DetectionResponseDto.properties.faces;
+    expect(faces).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/FaceResultDto' } });
+    expect(document.components.schemas.DetectionResponseDto.properties.prediction).toMatchObject({
+      nullable: true,
+    });
   });
 });

@@ -21,10 +21,10 @@ describe('graceful shutdown (e2e, real app and model)', () => {
     const allArrived = new Promise<void>((resolve) => (allIn = resolve));
     const shutdownBegun = new Promise<void>((resolve) => (release = resolve));
     const detect = detection.detect.bind(detection);
-    jest.spyOn(detection, 'detect').mockImplementation(async (file) => {
+    jest.spyOn(detection, 'detect').mockImplementation(async (file, mode) => {
       if (++arrived === inFlight) allIn();
       await shutdownBegun;
-      return detect(file);
+      return detect(file, mode);
     });
 
     const responses = Array.from({ length: inFlight }, () =>

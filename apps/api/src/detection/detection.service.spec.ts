@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { ImageDecodeError, repoRoot } from '@maskd/imaging';
+import { decodeImage, ImageDecodeError, repoRoot } from '@maskd/imaging';
 import { fromRaw, noiseRgb, pngDeclaringSize } from '@maskd/imaging/testing';
 import { ApiConfigService } from '../common/config/api-config.service';
 import { validateEnvironment } from '../common/config/environment';
@@ -8,7 +8,7 @@ import { ModelUnavailableError } from '../common/errors/model-unavailable.error'
 import { ModelRegistryService } from '../model-registry/model-registry.service';
 import { DetectionService } from './detection.service';
 
-describe('DetectionService (shipped model)', () => {
+describe('DetectionService (shipped models)', () => {
   let registry: ModelRegistryService;
   let service: DetectionService;
   let jpeg: Buffer;
@@ -23,6 +23,7 @@ describe('DetectionService (shipped model)', () => {
     const config = new ApiConfigService({ get: () => validateEnvironment(env) } as never);
     registry = new ModelRegistryService(config);
     service = new DetectionService(registry, config);
+    // Noise: no face in it, so auto classifies the whole image.
     jpeg = await fromRaw(noiseRgb(120, 90, 11))
       .jpeg()
       .toBuffer();
@@ -32,41 +33,76 @@ describe('DetectionService (shipped model)', () => {
     jest.restoreAllMocks();
   });
 
-  it('answers 503 (ModelUnavailableError) before the model is loaded', async () => {
-    await expect(service.detect({ buffer: jpeg, originalname: 'a.jpg' })).rejects.toThrow(
+  it('answers 503 (ModelUnavailableError) before the models are loaded', async () => {
+    await expect(service.detect({ buffer: jpeg, originalname: 'a.jpg' }, 'whole')).rejects.toThrow(
       ModelUnavailableError,
     );
     registry.onApplicationBootstrap();
     await registry.whenSettled();
   });
 
-  it('classifies an image: label, confidence of that label, model and timing', async () => {
-    const result = await service.detect({ buffer: jpeg, originalname: 'a.jpg' });
+  it('whole: classifies the image, without a faces list', async () => {
+    const result = await service.detect({ buffer: jpeg, originalname: 'a.jpg' }, 'whole');
     expect(result).toEqual({
       success: true,
       prediction: expect.stringMatching(/^(with_mask|without_mask)$/),
       confidence: expect.any(Number),
       has_mask: result.prediction === 'with_mask',
       message: result.prediction === 'with_mask' ? 'Face mask detected' : 'No face mask detected',
+      mode: 'whole',
+      faces: undefined,
       model: { name: 'mask_detector', version: expect.any(String) },
       inference_ms: expect.any(Number),
+      detection_ms: undefined,
     });
     expect(result.confidence).toBeGreaterThanOrEqual(0.5);
   });
 
-  it('lets image errors through for the error filter to map', async () => {
-    await expect(service.detect({ buffer: Buffer.from('text'), originalname: 'a.jpg' })).rejects.toThrow(
-      ImageDecodeError,
+  it('auto without a face: the whole-image answer, saying so; faces: no verdict', async () => {
+    const whole = await service.detect({ buffer: jpeg, originalname: 'a.jpg' }, 'whole');
+    const auto = await service.detect({ buffer: jpeg, originalname: 'a.jpg' }, 'auto');
+    expect(auto).toMatchObject({ mode: 'auto', faces: [], prediction: whole.prediction });
+    expect(auto.confidence).toBeCloseTo(whole.confidence!, 2);
+    expect(auto.message).toMatch(/^No face found, so the whole image was classified: /);
+    expect(auto.detection_ms).toBeGreaterThan(0);
+    expect(auto.inference_ms).toBeGreaterThanOrEqual(auto.detection_ms!);
+    const faces = await service.detect({ buffer: jpeg, originalname: 'a.jpg' }, 'faces');
+    expect(faces).toMatchObject({
+      mode: 'faces',
+      faces: [],
+      prediction: null,
+      confidence: null,
+      has_mask: null,
+      message: 'No face found',
+    });
+  });
+
+  it('draws the answer on the upright image', async () => {
+    const { jpeg: annotated, detection } = await service.detectAnnotated(
+      { buffer: jpeg, originalname: 'a.jpg' },
+      'auto',
     );
+    const decoded = await decodeImage(annotated);
+    expect([decoded.width, decoded.height]).toEqual([120, 90]);
+    expect(detection.mode).toBe('auto');
+  });
+
+  it('lets image errors through for the error filter to map', async () => {
+    await expect(
+      service.detect({ buffer: Buffer.from('text'), originalname: 'a.jpg' }, 'auto'),
+    ).rejects.toThrow(ImageDecodeError);
   });
 
   it('answers a batch in upload order, with per-file errors in the common shape', async () => {
-    const result = await service.detectBatch([
-      { buffer: jpeg, originalname: 'one.jpg' },
-      { buffer: pngDeclaringSize(50_000, 50_000), originalname: 'bomb.png' },
-      { buffer: Buffer.alloc(0), originalname: 'empty.jpg' },
-      { buffer: jpeg, originalname: 'two.jpg' },
-    ]);
+    const result = await service.detectBatch(
+      [
+        { buffer: jpeg, originalname: 'one.jpg' },
+        { buffer: pngDeclaringSize(50_000, 50_000), originalname: 'bomb.png' },
+        { buffer: Buffer.alloc(0), originalname: 'empty.jpg' },
+        { buffer: jpeg, originalname: 'two.jpg' },
+      ],
+      'whole',
+    );
     expect(result).toMatchObject({ success: true, count: 4, failed: 2 });
     expect(result.results.map((entry) => [entry.filename, entry.success])).toEqual([
       ['one.jpg', true],

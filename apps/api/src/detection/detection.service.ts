@@ -1,9 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decodeImage, DecodedImage, toModelInput } from '@maskd/imaging';
-import { interpretProbability } from '@maskd/inference';
+import { decodeImage, DecodedImage } from '@maskd/imaging';
+import {
+  annotateVerdict,
+  decodeTargetSide,
+  DetectMode,
+  ImageRegions,
+  imageRegions,
+  ImageVerdict,
+  imageVerdict,
+} from '@maskd/inference';
 import { ApiConfigService } from '../common/config/api-config.service';
 import { toHttpError } from '../common/errors/error-body';
-import { LoadedMaskModel, ModelRegistryService } from '../model-registry/model-registry.service';
+import { ModelUnavailableError } from '../common/errors/model-unavailable.error';
+import {
+  FaceDetectorAvailability,
+  LoadedMaskModel,
+  ModelRegistryService,
+} from '../model-registry/model-registry.service';
 import { ConcurrencyLimit } from './concurrency-limit';
 import {
   BatchFileErrorDto,
@@ -15,21 +28,25 @@ import {
 /** An uploaded file as multer hands it over. */
 export type UploadedImage = Pick<Express.Multer.File, 'buffer' | 'originalname'>;
 
-/** One image after decoding: the model inputs of the regions to classify (today, the whole image). */
-interface PreparedImage {
-  width: number;
-  height: number;
-  inputs: Float32Array[];
+/** The annotated image and the answer it shows. */
+export interface AnnotatedDetection {
+  jpeg: Buffer;
+  detection: DetectionResponseDto;
 }
 
-const MESSAGES = { with_mask: 'Face mask detected', without_mask: 'No face mask detected' } as const;
+/** The models one request uses. */
+interface Models {
+  mask: LoadedMaskModel;
+  faces: FaceDetectorAvailability;
+}
 
 const roundMs = (ms: number) => Math.round(ms * 100) / 100;
 
 /**
- * The detection pipeline, one step per method so each can change on its own:
- * decode (bytes -> upright RGB) -> regions (what to classify) -> model inputs (shared preprocessing)
- * -> classify (one batched inference for all regions of all images) -> results.
+ * The detection pipeline, shared with the CLI through @maskd/inference:
+ * decode (bytes -> upright RGB, reduced for huge photos) -> regions (faces found by the detector in the worker
+ * pool, cropped with the margin, or the whole image) -> classify (one batched run for all regions, micro-batched
+ * with other requests) -> verdict (the face most likely unmasked decides) -> the response, or the annotated JPEG.
  */
 @Injectable()
 export class DetectionService {
@@ -43,34 +60,63 @@ export class DetectionService {
     this.decodeLimit = new ConcurrencyLimit(config.upload.decodeConcurrency);
   }
 
-  async detect(file: UploadedImage): Promise<DetectionResponseDto> {
-    const model = this.registry.maskClassifier();
-    const prepared = await this.prepare(model, file.buffer);
-    const { probabilities, inferenceMs } = await this.classify(model, prepared.inputs);
-    return this.result(model, probabilities[0], inferenceMs);
+  async detect(file: UploadedImage, mode: DetectMode): Promise<DetectionResponseDto> {
+    const models = this.models(mode);
+    const regions = await this.decodeLimit.run(async () =>
+      this.regionsOf(await this.decode(file.buffer, mode, models), mode, models),
+    );
+    const { probabilities, classifyMs } = await this.classify(models, regions.inputs);
+    return this.response(models, regions, imageVerdict(regions, probabilities, models.mask.card), classifyMs);
   }
 
-  /** Every file gets a result in upload order; a bad file fails alone, the good ones share one inference. */
-  async detectBatch(files: UploadedImage[]): Promise<DetectBatchResponseDto> {
-    const model = this.registry.maskClassifier();
-    const outcomes = await Promise.all(
+  /** As detect(), and the image with the faces drawn. The decoded image is kept (within the decode limit) to draw on. */
+  async detectAnnotated(file: UploadedImage, mode: DetectMode): Promise<AnnotatedDetection> {
+    const models = this.models(mode);
+    return this.decodeLimit.run(async () => {
+      const image = await this.decode(file.buffer, mode, models);
+      const regions = await this.regionsOf(image, mode, models);
+      const { probabilities, classifyMs } = await this.classify(models, regions.inputs);
+      const verdict = imageVerdict(regions, probabilities, models.mask.card);
+      return {
+        jpeg: await annotateVerdict(image, verdict),
+        detection: this.response(models, regions, verdict, classifyMs),
+      };
+    });
+  }
+
+  /**
+   * Every file gets a result in upload order; a bad file fails alone. The files' regions (all their faces) are
+   * queued for classification together, so they share batched runs.
+   */
+  async detectBatch(files: UploadedImage[], mode: DetectMode): Promise<DetectBatchResponseDto> {
+    const models = this.models(mode);
+    const outcome = <T>(work: Promise<T>) =>
+      work.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+    const prepared = await Promise.all(
       files.map((file) =>
-        this.prepare(model, file.buffer).then(
-          (image) => ({ image }),
-          (error: unknown) => ({ error }),
+        outcome(
+          this.decodeLimit.run(async () =>
+            this.regionsOf(await this.decode(file.buffer, mode, models), mode, models),
+          ),
         ),
       ),
     );
-    const inputs = outcomes.flatMap((outcome) => ('image' in outcome ? outcome.image.inputs : []));
-    const { probabilities, inferenceMs } = await this.classify(model, inputs);
-    let offset = 0;
-    const results = outcomes.map((outcome, index): BatchPredictionDto | BatchFileErrorDto => {
-      const filename = files[index].originalname;
-      if ('error' in outcome) return { filename, success: false, error: this.fileError(outcome.error) };
-      const probability = probabilities[offset];
-      offset += outcome.image.inputs.length;
-      return { filename, ...this.result(model, probability, inferenceMs) };
-    });
+    const results = await Promise.all(
+      prepared.map(async (entry, index): Promise<BatchPredictionDto | BatchFileErrorDto> => {
+        const filename = files[index].originalname;
+        if ('error' in entry) return { filename, success: false, error: this.fileError(entry.error) };
+        const classified = await outcome(this.classify(models, entry.value.inputs));
+        if ('error' in classified)
+          return { filename, success: false, error: this.fileError(classified.error) };
+        const regions = entry.value;
+        const { probabilities, classifyMs } = classified.value;
+        const verdict = imageVerdict(regions, probabilities, models.mask.card);
+        return { filename, ...this.response(models, regions, verdict, classifyMs) };
+      }),
+    );
     return {
       success: true,
       count: results.length,
@@ -79,47 +125,67 @@ export class DetectionService {
     };
   }
 
-  /** Steps 1-3 under the decode limit, so at most DECODE_CONCURRENCY decoded images exist at once. */
-  private prepare(model: LoadedMaskModel, bytes: Buffer): Promise<PreparedImage> {
-    return this.decodeLimit.run(async () => {
-      const image = await this.decode(bytes);
-      const regions = this.regionsOf(image);
-      // Step 3: the model's inputs, with the preprocessing training used (size and resize mode from the card).
-      const inputs = await Promise.all(regions.map((region) => toModelInput(region, model.input)));
-      return { width: image.width, height: image.height, inputs };
+  /** The models the mode needs; 503 (ModelUnavailableError) when `faces` mode cannot find faces. */
+  private models(mode: DetectMode): Models {
+    const mask = this.registry.maskClassifier();
+    const faces = this.registry.faceDetector();
+    if (mode === 'faces' && !faces.finder) {
+      throw new ModelUnavailableError(`The face detection model is not available: ${faces.unavailable}`);
+    }
+    return { mask, faces };
+  }
+
+  /** Bytes -> upright sRGB pixels; rejects non-images, corrupt files and decompression bombs. */
+  private decode(bytes: Buffer, mode: DetectMode, models: Models): Promise<DecodedImage> {
+    const targetSide = decodeTargetSide(mode, models.mask.input);
+    return decodeImage(bytes, { maxPixels: this.config.upload.maxImagePixels }, { targetSide });
+  }
+
+  private regionsOf(image: DecodedImage, mode: DetectMode, { mask, faces }: Models): Promise<ImageRegions> {
+    return imageRegions(image, {
+      mode,
+      faceFinder: faces.finder,
+      faceFinderUnavailable: faces.unavailable,
+      detect: faces.options,
+      input: mask.input,
+      margin: this.config.faces.cropMargin,
     });
   }
 
-  /** Step 1: bytes -> upright sRGB pixels; rejects non-images, corrupt files and decompression bombs. */
-  private decode(bytes: Buffer): Promise<DecodedImage> {
-    return decodeImage(bytes, { maxPixels: this.config.upload.maxImagePixels });
-  }
-
-  /** Step 2: the parts of the image to classify. The whole image today; a face detector returns one crop per face. */
-  private regionsOf(image: DecodedImage): DecodedImage[] {
-    return [image];
-  }
-
-  /** Step 4: one inference for all inputs, through the shared worker pool (micro-batched with other requests). */
+  /** One inference for all inputs, through the shared worker pool (micro-batched with other requests). */
   private async classify(
-    model: LoadedMaskModel,
+    { mask }: Models,
     inputs: Float32Array[],
-  ): Promise<{ probabilities: number[]; inferenceMs: number }> {
+  ): Promise<{ probabilities: number[]; classifyMs: number }> {
     const started = performance.now();
-    const probabilities = await model.classifier.predict(inputs);
-    return { probabilities, inferenceMs: roundMs(performance.now() - started) };
+    const probabilities = await mask.classifier.predict(inputs);
+    return { probabilities, classifyMs: performance.now() - started };
   }
 
-  private result(model: LoadedMaskModel, probability: number, inferenceMs: number): DetectionResponseDto {
-    const { label, confidence, hasMask } = interpretProbability(probability, model.card);
+  private response(
+    { mask }: Models,
+    regions: ImageRegions,
+    verdict: ImageVerdict,
+    classifyMs: number,
+  ): DetectionResponseDto {
+    const detectionMs = regions.detectionMs;
     return {
       success: true,
-      prediction: label,
-      confidence,
-      has_mask: hasMask,
-      message: MESSAGES[label as keyof typeof MESSAGES] ?? `Predicted ${label}`,
-      model: { name: model.name, version: model.version },
-      inference_ms: inferenceMs,
+      prediction: verdict.label,
+      confidence: verdict.confidence,
+      has_mask: verdict.hasMask,
+      message: verdict.message,
+      mode: regions.mode,
+      faces: verdict.faces?.map((face) => ({
+        box: face.box,
+        score: face.score,
+        prediction: face.label,
+        confidence: face.confidence,
+        has_mask: face.hasMask,
+      })),
+      model: { name: mask.name, version: mask.version },
+      inference_ms: roundMs(classifyMs + (detectionMs ?? 0)),
+      detection_ms: detectionMs === undefined ? undefined : roundMs(detectionMs),
     };
   }
 

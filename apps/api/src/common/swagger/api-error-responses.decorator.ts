@@ -6,7 +6,8 @@ import { ErrorResponseDto } from '../errors/error-response.dto';
 /** When each error status happens, with an example message, for the OpenAPI document. */
 const ERROR_CASES: Record<number, { description: string; message: string }> = {
   400: {
-    description: 'No file, a wrong form field, an empty file or a malformed multipart body',
+    description:
+      'No file, a wrong form field, an empty file, a malformed multipart body, or an invalid mode or other option',
     message: "No file uploaded: send the image in the multipart form field 'file'",
   },
   404: { description: 'No such resource', message: "Model 'nope' not found (available: mask_detector)" },
@@ -25,7 +26,8 @@ const ERROR_CASES: Record<number, { description: string; message: string }> = {
   },
   503: {
     description:
-      'The model is not loaded (loading or failed), or the inference queue is full (see Retry-After)',
+      'The model is not loaded (loading or failed; the face detector, for mode=faces), or the inference queue ' +
+      'is full (see Retry-After)',
     message: 'The mask classification model is not available: it is still loading, retry shortly',
   },
 };

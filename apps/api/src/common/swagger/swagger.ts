@@ -10,7 +10,8 @@ export function setupSwagger(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle(`${SERVICE_NAME} face-mask detection API`)
     .setDescription(
-      'Classifies whether the person in an image wears a face mask (MobileNetV2, served with onnxruntime). ' +
+      'Finds the faces in a photo (MediaPipe BlazeFace) and classifies whether each wears a face mask ' +
+        '(MobileNetV2), both served with onnxruntime; `mode=whole` classifies the whole image as one face crop. ' +
         'Images are sniffed from their bytes; every error has the shape {statusCode, error, message}.',
     )
     .setVersion(serviceVersion())

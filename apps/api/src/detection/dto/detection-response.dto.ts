@@ -1,5 +1,40 @@
-import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { DETECT_MODES, DetectMode } from '@maskd/inference';
 import { ErrorResponseDto } from '../../common/errors/error-response.dto';
+
+const CLASSES = ['with_mask', 'without_mask'];
+
+/** A face's box in pixels of the upright original image (EXIF orientation applied). */
+export class FaceBoxDto {
+  @ApiProperty({ description: 'Left edge', example: 412 })
+  x!: number;
+
+  @ApiProperty({ description: 'Top edge', example: 96 })
+  y!: number;
+
+  @ApiProperty({ example: 88 })
+  width!: number;
+
+  @ApiProperty({ example: 104 })
+  height!: number;
+}
+
+export class FaceResultDto {
+  @ApiProperty({ type: FaceBoxDto })
+  box!: FaceBoxDto;
+
+  @ApiProperty({ description: 'Face detector confidence, 0 to 1', example: 0.93 })
+  score!: number;
+
+  @ApiProperty({ enum: CLASSES, example: 'without_mask' })
+  prediction!: string;
+
+  @ApiProperty({ description: 'Probability of the predicted class, 0.5 to 1', example: 0.88 })
+  confidence!: number;
+
+  @ApiProperty({ example: false })
+  has_mask!: boolean;
+}
 
 export class ModelRefDto {
   @ApiProperty({ example: 'mask_detector' })
@@ -13,26 +48,62 @@ export class DetectionResponseDto {
   @ApiProperty({ example: true })
   success!: true;
 
-  @ApiProperty({ enum: ['with_mask', 'without_mask'], example: 'with_mask' })
-  prediction!: string;
+  @ApiProperty({
+    enum: CLASSES,
+    nullable: true,
+    example: 'with_mask',
+    description:
+      'The verdict for the image. With faces: without_mask when any face is, else with_mask. Null in faces mode ' +
+      'when no face was found.',
+  })
+  prediction!: string | null;
 
-  @ApiProperty({ description: 'Probability of the predicted class, 0.5 to 1', example: 0.9731 })
-  confidence!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Probability of the predicted class, 0.5 to 1. With faces: that of the face most likely unmasked ' +
+      '(without_mask), or the lowest among the faces (with_mask).',
+    example: 0.9731,
+  })
+  confidence!: number | null;
 
-  @ApiProperty({ example: true })
-  has_mask!: boolean;
+  @ApiProperty({ type: Boolean, nullable: true, example: true })
+  has_mask!: boolean | null;
 
-  @ApiProperty({ example: 'Face mask detected' })
+  @ApiProperty({
+    description:
+      'The verdict in words, and in auto mode whether the whole image was classified because no face was found',
+    example: 'No face mask on 1 of 3 faces',
+  })
   message!: string;
+
+  @ApiProperty({ enum: DETECT_MODES, example: 'auto', description: 'The mode the request was answered in' })
+  mode!: DetectMode;
+
+  @ApiPropertyOptional({
+    type: [FaceResultDto],
+    description:
+      "The faces found, best detector score first. Absent in 'whole' mode; empty when none was found (auto then " +
+      'classified the whole image).',
+  })
+  faces?: FaceResultDto[];
 
   @ApiProperty({ type: ModelRefDto })
   model!: ModelRefDto;
 
   @ApiProperty({
-    description: 'Time spent classifying, including the wait for a shared batched run (ms)',
-    example: 6.41,
+    description:
+      'Time spent in the models: face detection and classification, waits for a worker included (ms)',
+    example: 31.4,
   })
   inference_ms!: number;
+
+  @ApiPropertyOptional({
+    description: 'The face detection part of inference_ms (when faces were looked for)',
+    example: 22.9,
+  })
+  detection_ms?: number;
 }
 
 export class BatchPredictionDto extends DetectionResponseDto {

@@ -7,10 +7,11 @@
  * @typedef {{ box: Box, score?: number, prediction: string, confidence: number, has_mask: boolean }} Face
  */
 /**
- * The answer of POST /detect; `faces` is absent when the service classifies the whole image only.
+ * The answer of POST /detect; `faces` is absent when the service classifies the whole image only, and the
+ * verdict is null in faces mode when no face was found.
  * @typedef {{
- *   success: true, prediction: string, confidence: number, has_mask: boolean, message: string,
- *   model?: { name: string, version: string }, inference_ms?: number, faces?: Face[]
+ *   success: true, prediction: string | null, confidence: number | null, has_mask: boolean | null,
+ *   message: string, model?: { name: string, version: string }, inference_ms?: number, faces?: Face[]
  * }} Detection
  */
 /** The API's one error shape. @typedef {{ statusCode: number, error: string, message: string }} ApiError */

@@ -3,10 +3,12 @@
 const LABELS = /** @type {Record<string, string>} */ ({ with_mask: 'Mask', without_mask: 'No mask' });
 
 /**
- * "Mask" / "No mask" for the model's class names; any other class as its name in words.
- * @param {string} prediction
+ * "Mask" / "No mask" for the model's class names; any other class as its name in words; no verdict (faces
+ * mode without a face) as "No face".
+ * @param {string | null} prediction
  */
 export function labelOf(prediction) {
+  if (prediction === null) return 'No face';
   return LABELS[prediction] ?? prediction.replaceAll('_', ' ');
 }
 

@@ -52,15 +52,22 @@ export function clearResult() {
 export function showDetection({ detection, body, roundTripMs, requestId }, image) {
   clearResult();
   const faces = detection.faces;
-  verdict.className = `verdict ${detection.prediction}`;
+  verdict.className = `verdict ${detection.prediction ?? 'none'}`;
   element('.verdict-label', HTMLElement, verdict).textContent = labelOf(detection.prediction);
-  element('.verdict-detail', HTMLElement, verdict).textContent =
-    `${detection.message} · ${percent(detection.confidence)} confident · ${scopeOf(faces)}`;
+  const confidence = detection.confidence === null ? [] : [`${percent(detection.confidence)} confident`];
+  element('.verdict-detail', HTMLElement, verdict).textContent = [
+    detection.message,
+    ...confidence,
+    scopeOf(faces, detection.prediction !== null),
+  ].join(' · ');
   verdict.hidden = false;
   if (faces && faces.length > 0) showFaces(faces);
   showTimings(roundTripMs, detection.inference_ms, image, requestId);
   showJson(body);
-  showStatus(`Done: ${labelOf(detection.prediction)} (${scopeOf(faces)}).`, 'done');
+  showStatus(
+    `Done: ${labelOf(detection.prediction)} (${scopeOf(faces, detection.prediction !== null)}).`,
+    'done',
+  );
 }
 
 /**
@@ -86,10 +93,13 @@ export function showError(title, message) {
   showStatus(title, 'error');
 }
 
-/** @param {Face[] | undefined} faces */
-function scopeOf(faces) {
+/**
+ * @param {Face[] | undefined} faces
+ * @param {boolean} classified whether there is a verdict (none in faces mode without a face)
+ */
+function scopeOf(faces, classified) {
   if (faces === undefined) return 'whole-image classification';
-  if (faces.length === 0) return 'no face found, whole image classified';
+  if (faces.length === 0) return classified ? 'no face found, whole image classified' : 'no face found';
   const masked = faces.filter((face) => face.has_mask).length;
   return `${plural(faces.length, 'face')}: ${masked} with a mask, ${faces.length - masked} without`;
 }
