@@ -1,17 +1,43 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@maskd/imaging';
-import { fromRaw, noiseRgb } from '@maskd/imaging/testing';
-import { OnnxMaskClassifier, verifyModel } from '@maskd/inference';
-import { collectImageFiles, FilePrediction, predictFiles } from './predict-files';
+import { decodeImage, repoRoot, sharedDataPath } from '@maskd/imaging';
+import { describeWithSharedData, fromRaw, noiseRgb } from '@maskd/imaging/testing';
+import { FaceDetector, MaskModelCard, OnnxMaskClassifier, verifyModel } from '@maskd/inference';
+import { collectImageFiles, FilePrediction, PredictModels, predictFiles } from './predict-files';
 
 const SHIPPED_MASK_MODEL = join(repoRoot(), 'models', 'mask_detector.onnx');
 
+async function collect(files: string[], models: PredictModels, options: Parameters<typeof predictFiles>[2]) {
+  const results: FilePrediction[] = [];
+  for await (const result of predictFiles(files, models, options)) results.push(result);
+  return results;
+}
+
 describe('predict-files', () => {
   let dir: string;
+  let card: MaskModelCard;
+  let classifier: OnnxMaskClassifier;
+  let detector: FaceDetector;
+  let models: PredictModels;
 
   beforeAll(async () => {
+    ({ card } = await verifyModel(SHIPPED_MASK_MODEL));
+    classifier = await OnnxMaskClassifier.load(SHIPPED_MASK_MODEL, { intraOpThreads: 1 });
+    detector = await FaceDetector.load({ intraOpThreads: 1 });
+    models = {
+      classifier,
+      card,
+      faceFinder: { detectFaces: (image, options) => detector.detect(image, options) },
+    };
     dir = mkdtempSync(join(tmpdir(), 'maskd-cli-'));
     mkdirSync(join(dir, 'nested', 'deeper'), { recursive: true });
     const jpeg = await fromRaw(noiseRgb(64, 48, 3))
@@ -31,7 +57,10 @@ describe('predict-files', () => {
         .toBuffer(),
     );
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await Promise.all([classifier.close(), detector.release()]);
+  });
 
   it('expands folders to their image files, sorted and recursive, and keeps named files as given', async () => {
     const files = await collectImageFiles([dir, join(dir, 'notes.txt'), join(dir, 'absent.jpg')]);
@@ -45,13 +74,9 @@ describe('predict-files', () => {
     ]);
   });
 
-  it('classifies in batches with the shipped model and reports each bad file in place', async () => {
-    const { card } = await verifyModel(SHIPPED_MASK_MODEL);
-    const classifier = await OnnxMaskClassifier.load(SHIPPED_MASK_MODEL, { intraOpThreads: 1 });
+  it('classifies whole images in batches with the shipped model and reports each bad file in place', async () => {
     const files = await collectImageFiles([dir, join(dir, 'notes.txt'), join(dir, 'absent.jpg')]);
-    const results: FilePrediction[] = [];
-    for await (const result of predictFiles(files, classifier, card, 2)) results.push(result);
-    await classifier.close();
+    const results = await collect(files, models, { mode: 'whole', batchSize: 2 });
 
     expect(results.map((result) => result.file)).toEqual(files);
     expect(results.map((result) => ('error' in result ? result.error : 'ok'))).toEqual([
@@ -65,10 +90,57 @@ describe('predict-files', () => {
     for (const result of results.slice(0, 3)) {
       expect(result).toEqual({
         file: expect.any(String),
+        mode: 'whole',
         prediction: expect.stringMatching(/^(with_mask|without_mask)$/),
         confidence: expect.any(Number),
         has_mask: expect.any(Boolean),
+        message: expect.stringMatching(/^(No face mask|Face mask) detected$/),
+        faces: undefined,
       });
     }
+  });
+
+  it('falls back to the whole image in auto mode when no face is found; faces mode has no verdict', async () => {
+    const file = join(dir, 'b.jpg');
+    const [auto] = await collect([file], models, { mode: 'auto', batchSize: 4 });
+    expect(auto).toMatchObject({
+      mode: 'auto',
+      faces: [],
+      message: expect.stringMatching(/^No face found, so/),
+    });
+    const [faces] = await collect([file], models, { mode: 'faces', batchSize: 4 });
+    expect(faces).toMatchObject({ mode: 'faces', faces: [], prediction: null, message: 'No face found' });
+  });
+
+  describeWithSharedData('on scene photos', () => {
+    it('finds and classifies each face, in runs of at most batchSize images, and writes annotated copies', async () => {
+      const images = sharedDataPath('datasets', 'andrewmvd_scenes_dev', 'images');
+      const photos = join(dir, 'photos');
+      mkdirSync(join(photos, 'other'), { recursive: true });
+      copyFileSync(join(images, 'maksssksksss698.jpg'), join(photos, 'group.jpg'));
+      // The same name in another folder: its annotated copy must not overwrite the first one.
+      copyFileSync(join(images, 'maksssksksss340.jpg'), join(photos, 'other', 'group.jpg'));
+      const predict = jest.spyOn(classifier, 'predict');
+      const out = join(dir, 'annotated');
+      const files = await collectImageFiles([photos]);
+      const results = await collect(files, models, { mode: 'faces', batchSize: 3, annotateDir: out });
+      predict.mockRestore();
+
+      expect(predict.mock.calls.every(([inputs]) => inputs.length <= 3)).toBe(true);
+      for (const result of results) {
+        if ('error' in result) throw new Error(result.error);
+        expect(result.faces!.length).toBeGreaterThanOrEqual(2);
+        expect(result.prediction).toBe(
+          result.faces!.some((face) => !face.has_mask) ? 'without_mask' : 'with_mask',
+        );
+      }
+      expect(results.map((result) => ('annotated' in result ? result.annotated : undefined))).toEqual([
+        join(out, 'group.jpg'),
+        join(out, 'group-2.jpg'),
+      ]);
+      expect(readdirSync(out).sort()).toEqual(['group-2.jpg', 'group.jpg']);
+      const annotated = await decodeImage(readFileSync(join(out, 'group.jpg')));
+      expect([annotated.width, annotated.height]).toEqual([400, 333]);
+    });
   });
 });

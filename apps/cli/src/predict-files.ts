@@ -1,14 +1,46 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { preprocessImage } from '@maskd/imaging';
-import { interpretProbability, MaskClassifier, MaskModelCard, modelInputOptions } from '@maskd/inference';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { decodeImage, DecodedImage } from '@maskd/imaging';
+import {
+  annotateVerdict,
+  decodeTargetSide,
+  DetectMode,
+  FACE_CROP_MARGIN,
+  FaceDetectOptions,
+  FaceFinder,
+  ImageRegions,
+  imageRegions,
+  imageVerdict,
+  MaskClassifier,
+  MaskModelCard,
+  modelInputOptions,
+  VerdictJson,
+  verdictJson,
+} from '@maskd/inference';
 
 /** Extensions picked up when walking a folder; files named explicitly are read whatever their name. */
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 
+/** One line of output: the API's answer for the file (and where its annotated copy went), or the error. */
 export type FilePrediction =
-  | { file: string; prediction: string; confidence: number; has_mask: boolean }
-  | { file: string; error: string };
+  ({ file: string; mode: DetectMode; annotated?: string } & VerdictJson) | { file: string; error: string };
+
+export interface PredictModels {
+  classifier: MaskClassifier;
+  card: MaskModelCard;
+  /** Needed for the `auto` and `faces` modes. */
+  faceFinder?: FaceFinder;
+}
+
+export interface PredictOptions {
+  mode: DetectMode;
+  /** Files decoded and classified together; also the most images in one classifier run. */
+  batchSize: number;
+  detect?: FaceDetectOptions;
+  margin?: number;
+  /** Write `<name>.jpg` with the faces drawn into this folder. */
+  annotateDir?: string;
+}
 
 /**
  * The files to classify: each file argument as given, and every image file under each folder
@@ -45,31 +77,65 @@ const errorMessage = (error: unknown) => {
   return error instanceof Error ? error.message : String(error);
 };
 
+/** One file after decoding: what to classify (and the image, kept for annotation), or why it failed. */
+type Prepared = { regions: ImageRegions; image?: DecodedImage } | { error: string };
+
+/** `photo.png` -> `photo.jpg`, `photo-2.jpg`, ... : one annotated file per input even when names repeat. */
+function annotationNamer(dir: string): (file: string) => string {
+  const used = new Set<string>();
+  return (file) => {
+    const stem = basename(file, extname(file));
+    let name = `${stem}.jpg`;
+    for (let n = 2; used.has(name); n++) name = `${stem}-${n}.jpg`;
+    used.add(name);
+    return join(dir, name);
+  };
+}
+
+/** Runs the classifier on at most `batchSize` inputs at a time (a crowd photo may have dozens of faces). */
+async function classifyAll(classifier: MaskClassifier, inputs: Float32Array[], batchSize: number) {
+  const probabilities: number[] = [];
+  for (let start = 0; start < inputs.length; start += batchSize) {
+    probabilities.push(...(await classifier.predict(inputs.slice(start, start + batchSize))));
+  }
+  return probabilities;
+}
+
 /**
- * Classifies the files `batchSize` at a time with the API's preprocessing (preprocessImage, the card's
- * input options) and one inference per batch; yields one result per file, in order.
+ * The API's pipeline on files, `batchSize` at a time: decode, find the faces (per mode), crop them with the
+ * margin, classify every region of the batch in shared runs, read the verdicts; yields one result per file,
+ * in order, and writes annotated copies when asked.
  */
 export async function* predictFiles(
   files: readonly string[],
-  classifier: MaskClassifier,
-  card: MaskModelCard,
-  batchSize: number,
+  models: PredictModels,
+  options: PredictOptions,
 ): AsyncGenerator<FilePrediction> {
-  const options = modelInputOptions(card);
-  for (let start = 0; start < files.length; start += batchSize) {
-    const batch = files.slice(start, start + batchSize);
+  const input = modelInputOptions(models.card);
+  const annotationPath = options.annotateDir ? annotationNamer(options.annotateDir) : undefined;
+  if (options.annotateDir) await mkdir(options.annotateDir, { recursive: true });
+  for (let start = 0; start < files.length; start += options.batchSize) {
+    const batch = files.slice(start, start + options.batchSize);
     const prepared = await Promise.all(
-      batch.map((file) =>
-        readFile(file)
-          .then((bytes) => preprocessImage(bytes, options))
-          .then(
-            ({ input }) => ({ input }),
-            (error: unknown) => ({ error: errorMessage(error) }),
-          ),
-      ),
+      batch.map(async (file): Promise<Prepared> => {
+        try {
+          const bytes = await readFile(file);
+          const image = await decodeImage(bytes, {}, { targetSide: decodeTargetSide(options.mode, input) });
+          const regions = await imageRegions(image, {
+            mode: options.mode,
+            faceFinder: models.faceFinder,
+            detect: options.detect,
+            input,
+            margin: options.margin ?? FACE_CROP_MARGIN,
+          });
+          return { image: annotationPath ? image : undefined, regions };
+        } catch (error) {
+          return { error: errorMessage(error) };
+        }
+      }),
     );
-    const inputs = prepared.flatMap((entry) => ('input' in entry ? [entry.input] : []));
-    const probabilities = await classifier.predict(inputs);
+    const inputs = prepared.flatMap((entry) => ('regions' in entry ? entry.regions.inputs : []));
+    const probabilities = await classifyAll(models.classifier, inputs, options.batchSize);
     let next = 0;
     for (const [index, entry] of prepared.entries()) {
       const file = batch[index];
@@ -77,8 +143,16 @@ export async function* predictFiles(
         yield { file, error: entry.error };
         continue;
       }
-      const { label, confidence, hasMask } = interpretProbability(probabilities[next++], card);
-      yield { file, prediction: label, confidence, has_mask: hasMask };
+      const { regions, image } = entry;
+      const count = regions.inputs.length;
+      const verdict = imageVerdict(regions, probabilities.slice(next, next + count), models.card);
+      next += count;
+      const result: FilePrediction = { file, mode: options.mode, ...verdictJson(verdict) };
+      if (annotationPath) {
+        result.annotated = annotationPath(file);
+        await writeFile(result.annotated, await annotateVerdict(image!, verdict));
+      }
+      yield result;
     }
   }
 }

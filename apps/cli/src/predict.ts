@@ -1,13 +1,37 @@
 /**
- * npm run predict -- <files or folders...> [--json] [--batch-size N] [--model path]
- * One line per file (label and confidence, or the error); exit code 1 if any file failed, 2 if the
+ * npm run predict -- <files or folders...> [--mode auto|faces|whole | --faces] [--json] [--annotate <dir>]
+ *                    [--batch-size N] [--model path] [--detection-mode balanced] [--min-score 0.5]
+ * One line per file (verdict, confidence and faces, or the error); exit code 1 if any file failed, 2 if a
  * model cannot be loaded.
  */
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { repoRoot } from '@maskd/imaging';
-import { OnnxMaskClassifier, verifyModel } from '@maskd/inference';
+import {
+  DEFAULT_DETECT_MODE,
+  DETECT_MODES,
+  DetectMode,
+  FACE_DETECTION_MODES,
+  FaceDetectionMode,
+  FaceDetector,
+  FaceFinder,
+  MaskModelCard,
+  OnnxMaskClassifier,
+  verifyFaceDetectorModel,
+  verifyModel,
+} from '@maskd/inference';
 import { collectImageFiles, FilePrediction, predictFiles } from './predict-files';
+
+interface Options {
+  json?: boolean;
+  batchSize: number;
+  model: string;
+  mode: DetectMode;
+  faces?: boolean;
+  annotate?: string;
+  detectionMode: FaceDetectionMode;
+  minScore: number;
+}
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -15,47 +39,113 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
+function probability(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return parsed;
+}
+
+const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
+
 function formatLine(result: FilePrediction, json: boolean): string {
   if (json) return JSON.stringify(result);
   if ('error' in result) return `${result.file}: error: ${result.error}`;
-  return `${result.file}: ${result.prediction} (${(result.confidence * 100).toFixed(1)}%)`;
+  const verdict =
+    result.prediction === null ? 'no face' : `${result.prediction} (${percent(result.confidence!)})`;
+  const faces = result.faces?.map(
+    (face) =>
+      `${face.prediction} ${percent(face.confidence)} at ${face.box.x},${face.box.y} ${face.box.width}x${face.box.height}`,
+  );
+  const details = result.mode === 'whole' ? [] : [result.message, ...(faces ?? [])];
+  return [`${result.file}: ${verdict}`, ...details].join('\n  ');
+}
+
+/** The in-process models: the classifier always, the face detector unless the mode is whole. */
+async function loadModels(options: Options): Promise<{
+  classifier: OnnxMaskClassifier;
+  card: MaskModelCard;
+  detector?: FaceDetector;
+}> {
+  const { card } = await verifyModel(options.model);
+  const classifier = await OnnxMaskClassifier.load(options.model);
+  if (options.mode === 'whole') return { classifier, card };
+  const { files } = await verifyFaceDetectorModel(join(repoRoot(), 'models', 'blazeface.json'));
+  const path = (variant: string) => files.find((entry) => entry.variant === variant)!.path;
+  const detector = await FaceDetector.load({ frontModelPath: path('front'), backModelPath: path('back') });
+  return { classifier, card, detector };
 }
 
 async function main(): Promise<number> {
   const program = new Command('predict')
-    .description('Classify images as with_mask or without_mask with the shipped ONNX model')
+    .description(
+      'Find the faces in images and classify each as with_mask or without_mask (the shipped ONNX models)',
+    )
     .argument('<paths...>', 'image files, or folders to search for images')
-    .option('--json', 'one JSON object per line: {file, prediction, confidence, has_mask} or {file, error}')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'faces: each face; whole: the whole image; auto: faces, else the whole image',
+      )
+        .choices(DETECT_MODES)
+        .default(DEFAULT_DETECT_MODE),
+    )
+    .addOption(new Option('--faces', 'the same as --mode faces').conflicts('mode'))
+    .option('--json', 'one JSON object per line: the API answer with `file`, or {file, error}')
+    .option('--annotate <dir>', 'write each image with its faces drawn to <dir>/<name>.jpg')
     .option('--batch-size <n>', 'images per inference run', positiveInteger, 32)
     .option(
       '--model <path>',
-      'ONNX model, with its card <name>.json beside it',
+      'mask model (ONNX), with its card <name>.json beside it',
       join(repoRoot(), 'models', 'mask_detector.onnx'),
     )
+    .addOption(
+      new Option('--detection-mode <mode>', 'how hard to look for small faces')
+        .choices(FACE_DETECTION_MODES)
+        .default('balanced'),
+    )
+    .option('--min-score <p>', 'lowest face detector score', probability, 0.5)
     .parse();
   const paths = program.args;
-  const { json, batchSize, model } = program.opts<{ json?: boolean; batchSize: number; model: string }>();
+  const options = program.opts<Options>();
+  if (options.faces) options.mode = 'faces';
 
-  let classifier: OnnxMaskClassifier;
-  let card;
+  let models: Awaited<ReturnType<typeof loadModels>>;
   try {
-    ({ card } = await verifyModel(model));
-    classifier = await OnnxMaskClassifier.load(model);
+    models = await loadModels(options);
   } catch (error) {
     console.error(`Cannot load the model: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
   }
+  const detector = models.detector;
+  const faceFinder: FaceFinder | undefined = detector && {
+    detectFaces: (image, detectOptions) => detector.detect(image, detectOptions),
+  };
 
   const files = await collectImageFiles(paths);
   let failed = 0;
-  for await (const result of predictFiles(files, classifier, card, batchSize)) {
+  const results = predictFiles(
+    files,
+    { classifier: models.classifier, card: models.card, faceFinder },
+    {
+      mode: options.mode,
+      batchSize: options.batchSize,
+      detect: { mode: options.detectionMode, minScore: options.minScore },
+      annotateDir: options.annotate,
+    },
+  );
+  for await (const result of results) {
     if ('error' in result) failed++;
-    const line = formatLine(result, json ?? false);
-    if (!json && 'error' in result) console.error(line);
+    const line = formatLine(result, options.json ?? false);
+    if (!options.json && 'error' in result) console.error(line);
     else console.log(line);
   }
-  await classifier.close();
-  if (!json) console.error(`${files.length} file(s): ${files.length - failed} classified, ${failed} failed`);
+  await Promise.all([models.classifier.close(), detector?.release()]);
+  if (!options.json) {
+    const annotated = options.annotate ? `; annotated images in ${options.annotate}` : '';
+    console.error(
+      `${files.length} file(s): ${files.length - failed} classified, ${failed} failed${annotated}`,
+    );
+  }
   return failed > 0 ? 1 : 0;
 }
 

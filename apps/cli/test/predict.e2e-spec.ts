@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '@maskd/imaging';
-import { fromRaw, noiseRgb, truncated } from '@maskd/imaging/testing';
+import { repoRoot, sharedDataPath } from '@maskd/imaging';
+import { describeWithSharedData, fromRaw, noiseRgb, truncated } from '@maskd/imaging/testing';
 
 const run = promisify(execFile);
 
@@ -45,7 +45,7 @@ describe('npm run predict (e2e, shipped model)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON line per file and exits 1 when a file failed', async () => {
-    const { code, stdout } = await predict('--json', '--batch-size', '2', dir);
+    const { code, stdout } = await predict('--json', '--mode', 'whole', '--batch-size', '2', dir);
     const lines = stdout
       .trim()
       .split('\n')
@@ -67,7 +67,12 @@ describe('npm run predict (e2e, shipped model)', () => {
   });
 
   it('prints label and confidence per file and exits 0 when all succeed', async () => {
-    const { code, stdout, stderr } = await predict(join(dir, 'face.jpg'), join(dir, 'face.png'));
+    const { code, stdout, stderr } = await predict(
+      '--mode',
+      'whole',
+      join(dir, 'face.jpg'),
+      join(dir, 'face.png'),
+    );
     expect(stdout.trim().split('\n')).toEqual([
       expect.stringMatching(
         new RegExp(`^${join(dir, 'face.jpg')}: (with_mask|without_mask) \\(\\d+\\.\\d%\\)$`),
@@ -78,6 +83,59 @@ describe('npm run predict (e2e, shipped model)', () => {
     ]);
     expect(stderr).toContain('2 file(s): 2 classified, 0 failed');
     expect(code).toBe(0);
+  });
+
+  it('rejects an unknown mode', async () => {
+    const { code, stderr } = await predict('--mode', 'some', join(dir, 'face.jpg'));
+    expect(stderr).toContain(
+      "option '--mode <mode>' argument 'some' is invalid. Allowed choices are auto, faces, whole.",
+    );
+    expect(code).not.toBe(0);
+  });
+
+  describeWithSharedData('--faces on a scene photo', () => {
+    it('prints the faces as JSON and writes the annotated image', async () => {
+      const photo = join(dir, 'group.jpg');
+      copyFileSync(
+        sharedDataPath('datasets', 'andrewmvd_scenes_dev', 'images', 'maksssksksss698.jpg'),
+        photo,
+      );
+      const out = join(dir, 'annotated');
+      const { code, stdout } = await predict(
+        '--faces',
+        '--json',
+        '--annotate',
+        out,
+        photo,
+        join(dir, 'face.png'),
+      );
+      const [group, noise] = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(group).toMatchObject({
+        file: photo,
+        mode: 'faces',
+        prediction: expect.stringMatching(/^(with_mask|without_mask)$/),
+        annotated: join(out, 'group.jpg'),
+      });
+      expect(group.faces.length).toBeGreaterThanOrEqual(5);
+      expect(group.faces[0]).toEqual({
+        box: {
+          x: expect.any(Number),
+          y: expect.any(Number),
+          width: expect.any(Number),
+          height: expect.any(Number),
+        },
+        score: expect.any(Number),
+        prediction: expect.stringMatching(/^(with_mask|without_mask)$/),
+        confidence: expect.any(Number),
+        has_mask: expect.any(Boolean),
+      });
+      expect(noise).toMatchObject({ mode: 'faces', faces: [], prediction: null, message: 'No face found' });
+      expect(readdirSync(out).sort()).toEqual(['face.jpg', 'group.jpg']);
+      expect(code).toBe(0);
+    });
   });
 
   it('exits 2 with a clear message when the model cannot be loaded', async () => {

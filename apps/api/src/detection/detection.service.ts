@@ -8,6 +8,7 @@ import {
   imageRegions,
   ImageVerdict,
   imageVerdict,
+  verdictJson,
 } from '@maskd/inference';
 import { ApiConfigService } from '../common/config/api-config.service';
 import { toHttpError } from '../common/errors/error-body';
@@ -169,20 +170,12 @@ export class DetectionService {
     classifyMs: number,
   ): DetectionResponseDto {
     const detectionMs = regions.detectionMs;
+    const { faces, ...summary } = verdictJson(verdict);
     return {
       success: true,
-      prediction: verdict.label,
-      confidence: verdict.confidence,
-      has_mask: verdict.hasMask,
-      message: verdict.message,
+      ...summary,
       mode: regions.mode,
-      faces: verdict.faces?.map((face) => ({
-        box: face.box,
-        score: face.score,
-        prediction: face.label,
-        confidence: face.confidence,
-        has_mask: face.hasMask,
-      })),
+      faces,
       model: { name: mask.name, version: mask.version },
       inference_ms: roundMs(classifyMs + (detectionMs ?? 0)),
       detection_ms: detectionMs === undefined ? undefined : roundMs(detectionMs),

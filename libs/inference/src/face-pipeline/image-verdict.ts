@@ -104,3 +104,37 @@ export function imageVerdict(
     faces,
   };
 }
+
+/** One face in the JSON answers of the API and the CLI. */
+export interface FaceJson {
+  box: Box;
+  score: number;
+  prediction: string;
+  confidence: number;
+  has_mask: boolean;
+}
+
+/** A verdict in the JSON answers of the API and the CLI (snake_case, as the API has always answered). */
+export interface VerdictJson {
+  prediction: string | null;
+  confidence: number | null;
+  has_mask: boolean | null;
+  message: string;
+  faces?: FaceJson[];
+}
+
+export function verdictJson(verdict: ImageVerdict): VerdictJson {
+  return {
+    prediction: verdict.label,
+    confidence: verdict.confidence,
+    has_mask: verdict.hasMask,
+    message: verdict.message,
+    faces: verdict.faces?.map((face) => ({
+      box: face.box,
+      score: face.score,
+      prediction: face.label,
+      confidence: face.confidence,
+      has_mask: face.hasMask,
+    })),
+  };
+}
