@@ -1,11 +1,12 @@
 /**
  * npm run bench:api [-- --duration 20 --bare-seconds 10]
  *
- * Starts the built API (building it first when the sources are newer) on the shipped model, drives
- * POST /detect with autocannon using a real face crop and a 1280x720 photo at concurrency 1 and 32,
- * stops the server, then runs the same preprocessed inputs through a bare in-process onnxruntime
- * session (batch 1, sequential, the server's thread settings). The last line is
- * `server_vs_bare_ratio=<server req/s, face crop at concurrency 32> / <bare face-crop images/s>`.
+ * Starts the built API (building it first when the sources are newer) on the shipped models, drives
+ * POST /detect with autocannon at concurrency 1 and 32: a real face crop and a 1280x720 photo classified
+ * whole (`mode=whole`), and a 1280x720 group photo with several faces in the default `auto` mode (face
+ * detection, then every face classified). Then it stops the server and runs the same preprocessed whole-image
+ * inputs through a bare in-process onnxruntime session (batch 1, sequential, the server's thread settings).
+ * The last line is `server_vs_bare_ratio=<server req/s, face crop at concurrency 32> / <bare face-crop images/s>`.
  * Numbers depend on what else the machine is running.
  */
 import { ChildProcess, execSync, spawn } from 'node:child_process';
@@ -64,8 +65,14 @@ function buildIfNeeded(): void {
   execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
 }
 
-/** The test images: a real face crop and a real photo scaled to 1280x720, or generated stand-ins. */
-async function benchImages(): Promise<{ face: Buffer; photo: Buffer; source: string }> {
+/** A scene photo of the shared set with seven faces of 32-90 px (as `npm run bench:faces` uses it). */
+const GROUP_PHOTO = 'maksssksksss698.jpg';
+
+/**
+ * The test images: a real face crop, a real photo scaled to 1280x720, and the group photo enlarged into a
+ * 1280x720 frame (faces of ~60-150 px); or generated stand-ins (without faces) when the shared data is absent.
+ */
+async function benchImages(): Promise<{ face: Buffer; photo: Buffer; group: Buffer; source: string }> {
   if (hasSharedData()) {
     const faces = sharedDataPath('datasets', 'chandrikadeb7', 'without_mask');
     const scenes = sharedDataPath('datasets', 'andrewmvd_scenes_dev', 'images');
@@ -77,10 +84,15 @@ async function benchImages(): Promise<{ face: Buffer; photo: Buffer; source: str
       .resize(1280, 720, { fit: 'cover' })
       .jpeg({ quality: 90 })
       .toBuffer();
+    const group = await sharp(join(scenes, GROUP_PHOTO))
+      .resize(1280, 720, { fit: 'contain', background: { r: 128, g: 128, b: 128 } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
     return {
       face: readFileSync(join(faces, faceFile)),
       photo,
-      source: `${faceFile} and ${sceneFile} (scaled)`,
+      group,
+      source: `${faceFile}, ${sceneFile} (scaled) and ${GROUP_PHOTO} (in a 1280x720 frame)`,
     };
   }
   const noise = (width: number, height: number) =>
@@ -88,7 +100,8 @@ async function benchImages(): Promise<{ face: Buffer; photo: Buffer; source: str
   return {
     face: await noise(180, 270),
     photo: await noise(1280, 720),
-    source: 'generated (shared data absent)',
+    group: await noise(1280, 720),
+    source: 'generated, without faces (shared data absent)',
   };
 }
 
@@ -102,6 +115,12 @@ function multipart(bytes: Buffer, filename: string): { body: Buffer; contentType
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function formWith(image: Buffer): FormData {
+  const form = new FormData();
+  form.append('file', new Blob([image], { type: 'image/jpeg' }), 'group.jpg');
+  return form;
 }
 
 function freePort(): Promise<number> {
@@ -207,23 +226,39 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ duration: number; bareSeconds: number }>();
   buildIfNeeded();
-  const { face, photo, source } = await benchImages();
-  console.log(`Images: ${source}; face crop ${face.length} bytes, photo 1280x720 ${photo.length} bytes`);
+  const { face, photo, group, source } = await benchImages();
+  console.log(
+    `Images: ${source}; face crop ${face.length} bytes, photo 1280x720 ${photo.length} bytes, ` +
+      `group 1280x720 ${group.length} bytes`,
+  );
 
   const port = await freePort();
   const server = await startServer(port);
   const url = `http://127.0.0.1:${port}/detect`;
   const results: CaseResult[] = [];
   try {
-    for (const [name, image] of [
-      ['face crop', face],
-      ['photo 1280x720', photo],
+    const found = (await fetch(url, { method: 'POST', body: formWith(group) }).then((r) => r.json())) as {
+      faces?: unknown[];
+      message?: string;
+    };
+    console.log(`group 1280x720 (auto): ${found.faces?.length ?? '?'} faces found; ${found.message}`);
+    for (const [name, image, mode] of [
+      ['face crop', face, 'whole'],
+      ['photo 1280x720', photo, 'whole'],
+      ['group 1280x720', group, 'auto'],
     ] as const) {
       for (const connections of [1, 32]) {
-        const result = await drive(url, server.pid!, name, image, connections, options.duration);
+        const result = await drive(
+          `${url}?mode=${mode}`,
+          server.pid!,
+          name,
+          image,
+          connections,
+          options.duration,
+        );
         results.push(result);
         console.log(
-          `server  ${name.padEnd(15)} c=${String(connections).padStart(2)}  ${result.reqPerSec.toFixed(1).padStart(7)} req/s` +
+          `server  ${`${name} (${mode})`.padEnd(22)} c=${String(connections).padStart(2)}  ${result.reqPerSec.toFixed(1).padStart(7)} req/s` +
             `  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  failures ${result.failures}` +
             `  server CPU ${result.cpuMsPerRequest?.toFixed(1) ?? '?'} ms/request`,
         );
