@@ -150,6 +150,17 @@ describe('InferencePool (shipped model in worker threads)', () => {
       expect(reports.at(-1)).toMatchObject({ task: 'face-detection', images: 1, requests: 1 });
     });
 
+    it('keeps the event loop free while it looks for faces', async () => {
+      const frame = asDecoded(solidRgb(1280, 720, [90, 90, 90]));
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      const started = performance.now();
+      await pool.detectFaces(frame, { mode: 'balanced' });
+      const elapsed = performance.now() - started;
+      clearInterval(timer);
+      expect(ticks).toBeGreaterThan(Math.min(5, elapsed / 10));
+    });
+
     describeWithSharedData('on a scene photo', () => {
       it('finds the faces the in-process detector finds, while classifications run alongside', async () => {
         const photo = sharedDataPath('datasets', 'andrewmvd_scenes_dev', 'images', 'maksssksksss698.jpg');
