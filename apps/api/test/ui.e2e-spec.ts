@@ -337,7 +337,9 @@ describe('web page at /ui (e2e, real app and model)', () => {
       const cameraButton = page.locator('#camera-button');
       await cameraButton.waitFor({ state: 'visible' });
       await cameraButton.click();
-      await page.waitForFunction("document.querySelector('#camera-video').videoWidth > 0");
+      // The page focuses the snapshot button once video.play() has resolved, i.e. frames are arriving. (A string
+      // predicate for waitForFunction would be eval, which the page's CSP rightly blocks.)
+      await page.locator('#snapshot-button:focus').waitFor();
       const [response] = await Promise.all([detectResponse(page), page.click('#snapshot-button')]);
       expect(response.status()).toBe(200);
       await waitForResult(page, 'done');
