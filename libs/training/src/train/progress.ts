@@ -2,7 +2,7 @@ import { MultiBar, Presets } from 'cli-progress';
 
 /** What the trainer reports while it runs: a bar per phase with ETA, and lines (per-epoch metrics) above it. */
 export interface TrainingProgress {
-  startPhase(label: string, totalSteps: number): void;
+  startPhase(label: string, totalSteps: number, epochs: number): void;
   step(metrics: { epoch: number; epochs: number; loss: number; accuracy: number }): void;
   message(line: string): void;
   endPhase(): void;
@@ -38,8 +38,8 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): T
   );
   let bar: ReturnType<MultiBar['create']> | undefined;
   return {
-    startPhase: (label, totalSteps) => {
-      bar = bars.create(totalSteps, 0, { phase: label, epoch: 1, epochs: '?', loss: '-', accuracy: '-' });
+    startPhase: (label, totalSteps, epochs) => {
+      bar = bars.create(totalSteps, 0, { phase: label, epoch: 1, epochs, loss: '-', accuracy: '-' });
     },
     step: ({ epoch, epochs, loss, accuracy }) =>
       bar?.increment(1, { epoch, epochs, loss: loss.toFixed(4), accuracy: accuracy.toFixed(4) }),

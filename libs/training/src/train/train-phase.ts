@@ -156,7 +156,11 @@ export async function trainPhase(options: PhaseOptions): Promise<PhaseResult> {
     options.baselineValLoss !== undefined && validation ? WeightSnapshot.of(split.trainable) : undefined;
   const history: TrainingHistoryRow[] = [];
   let stoppedEarly = false;
-  progress.startPhase(phase === 'head' ? 'phase 1 (head)' : 'phase 2 (fine-tune)', plan.length);
+  progress.startPhase(
+    phase === 'head' ? 'phase 1 (head)' : 'phase 2 (fine-tune)',
+    plan.length,
+    config.epochs,
+  );
 
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
