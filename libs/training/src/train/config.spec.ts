@@ -24,7 +24,7 @@ describe('training config', () => {
     expect(config.batchSize).toBe(32);
     expect(config.seed).toBe(42);
     expect(config.head).toMatchObject({ epochs: 10, learningRate: 1e-3, schedule: { type: 'cosine' } });
-    expect(config.fineTune).toMatchObject({ epochs: 5, learningRate: 1e-4, unfreezeBlocks: 1 });
+    expect(config.fineTune).toMatchObject({ epochs: 5, learningRate: 1e-4, unfreezeBlocks: 3 });
     expect(config.fineTune.learningRate).toBeLessThan(config.head.learningRate);
     expect(config.head.earlyStopping.patience).toBeGreaterThan(0);
     expect(config.augmentation).toMatchObject({ enabled: true, horizontalFlip: true });
@@ -43,12 +43,12 @@ describe('training config', () => {
     const file = await writeConfig(
       'seed: 7\nhead:\n  epochs: 2\nfineTune:\n  schedule:\n    type: constant\n',
     );
-    const config = await loadTrainingConfig(file, { 'head.epochs': 4, 'fineTune.unfreezeBlocks': 3 });
+    const config = await loadTrainingConfig(file, { 'head.epochs': 4, 'fineTune.unfreezeBlocks': 5 });
     expect(config.seed).toBe(7);
     expect(config.head.epochs).toBe(4);
     expect(config.head.learningRate).toBe(1e-3);
     expect(config.fineTune.schedule).toEqual({ type: 'constant' });
-    expect(config.fineTune.unfreezeBlocks).toBe(3);
+    expect(config.fineTune.unfreezeBlocks).toBe(5);
   });
 
   it('lists every problem with its key', () => {

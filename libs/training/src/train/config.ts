@@ -121,8 +121,11 @@ export const TrainingConfigSchema = z.strictObject({
   /** Phase 2: the top of the backbone unfrozen and fine-tuned with the head at a lower rate. */
   fineTune: phaseSchema({ epochs: 5, learningRate: 1e-4 })
     .extend({
-      /** Inverted-residual blocks unfrozen from the top (block_16 down), besides Conv_1 which always is. */
-      unfreezeBlocks: z.number().int().min(0).max(16).default(1),
+      /**
+       * Inverted-residual blocks unfrozen from the top (block_16 down), besides Conv_1 which always is. 3 (blocks
+       * 14-16, the 7x7 stage) measured best for the budget: see libs/training/src/train/README.md.
+       */
+      unfreezeBlocks: z.number().int().min(0).max(16).default(3),
     })
     .prefault({}),
   evaluation: z

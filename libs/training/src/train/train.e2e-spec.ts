@@ -54,15 +54,17 @@ describeWithSharedData('npm run train pipeline (alpha 0.35, one epoch per phase)
       ['head', 1],
       ['fine_tune', 1],
     ]);
-    expect(result.phases.map((phase) => phase.cutLayer)).toEqual(['head_pool', 'block_15_add']);
+    expect(result.phases.map((phase) => phase.cutLayer)).toEqual(['head_pool', 'block_13_project_BN']);
     expect(result.valLossBeforeFineTune).toBeCloseTo(history[0].val_loss ?? NaN, 4);
     expect(result.valLossAfterFineTune).not.toBeNull();
     expect(result.frozenWeightsUnchanged).toBe(true);
     const kernels = result.fineTunedWeights.filter((change) => /kernel$/.test(change.weight));
     expect(kernels.map((change) => change.weight)).toEqual([
-      'block_16_expand/kernel',
-      'block_16_depthwise/depthwise_kernel',
-      'block_16_project/kernel',
+      ...[14, 15, 16].flatMap((block) => [
+        `block_${block}_expand/kernel`,
+        `block_${block}_depthwise/depthwise_kernel`,
+        `block_${block}_project/kernel`,
+      ]),
       'Conv_1/kernel',
       'head_dense/kernel',
       'head_output/kernel',
@@ -133,7 +135,7 @@ describeWithSharedData('npm run train pipeline (alpha 0.35, one epoch per phase)
     expect(run?.info.status).toBe('FINISHED');
     expect(run?.params).toMatchObject({
       'head.epochs': '1',
-      'fineTune.unfreezeBlocks': '1',
+      'fineTune.unfreezeBlocks': '3',
       batchSize: '32',
     });
     expect(run?.metricHistory.val_loss?.map((metric) => metric.step)).toEqual([1, 2]);
