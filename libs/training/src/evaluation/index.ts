@@ -15,6 +15,7 @@ export {
   DEFAULT_MARGIN_SWEEP,
   DEFAULT_MIN_FACE_SIZE,
   evaluateVocCrops,
+  faceSizeBreakdown,
   FACE_CROP_MARGIN,
   INCORRECTLY_WORN_LABEL,
   type FacePrediction,

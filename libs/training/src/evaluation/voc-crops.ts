@@ -111,31 +111,13 @@ export async function evaluateVocCrops(
     imagesPerSecond,
   });
 
-  const bySize: FaceSizeBreakdown[] = FACE_SIZE_BUCKETS.flatMap((bucket) => {
-    const members = binaryIndices
-      .map((faceIndex, k) => ({ faceIndex, k }))
-      .filter(({ faceIndex }) => faceSizeBucket(faces[faceIndex].size) === bucket);
-    if (members.length === 0) return [];
-    const m = thresholdMetrics(
-      members.map(({ k }) => labels[k]),
-      members.map(({ k }) => binaryScores[k]),
-      threshold,
-      classNames,
-    );
-    const recall = m.perClass.map((c) => (c.support === 0 ? null : c.recall)) as [
-      number | null,
-      number | null,
-    ];
-    return [
-      {
-        bucket,
-        count: m.count,
-        classCounts: [m.perClass[0].support, m.perClass[1].support],
-        accuracy: m.accuracy,
-        recall,
-      },
-    ];
-  });
+  const bySize = faceSizeBreakdown(
+    labels,
+    binaryScores,
+    binaryIndices.map((i) => faces[i].size),
+    threshold,
+    classNames,
+  );
 
   const incorrect = faces.flatMap((face, i) =>
     face.label === INCORRECTLY_WORN_LABEL ? [scoreAt(i, chosen)] : [],
@@ -184,4 +166,37 @@ export async function evaluateVocCrops(
       score: scoreAt(i, chosen),
     })),
   };
+}
+
+/** Accuracy and per-class recall by face size bucket (`faceSizeBucket`); buckets without faces are left out. */
+export function faceSizeBreakdown(
+  labels: readonly number[],
+  scores: readonly number[],
+  sizes: readonly number[],
+  threshold: number,
+  classNames: readonly [string, string],
+): FaceSizeBreakdown[] {
+  return FACE_SIZE_BUCKETS.flatMap((bucket) => {
+    const members = sizes.flatMap((size, k) => (faceSizeBucket(size) === bucket ? [k] : []));
+    if (members.length === 0) return [];
+    const m = thresholdMetrics(
+      members.map((k) => labels[k]),
+      members.map((k) => scores[k]),
+      threshold,
+      classNames,
+    );
+    const recall = m.perClass.map((c) => (c.support === 0 ? null : c.recall)) as [
+      number | null,
+      number | null,
+    ];
+    return [
+      {
+        bucket,
+        count: m.count,
+        classCounts: [m.perClass[0].support, m.perClass[1].support],
+        accuracy: m.accuracy,
+        recall,
+      },
+    ];
+  });
 }

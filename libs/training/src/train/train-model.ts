@@ -8,7 +8,7 @@ import { initTensorflow } from '../model/backend';
 import { buildMaskClassifier, inspectMobileNetV2 } from '../model/classifier';
 import { saveLayersModel } from '../model/io';
 import { registerWasmGradientKernels } from '../model/wasm-gradients';
-import { createTracker, datasetTags } from '../tracking';
+import { createTracker, datasetTags, gitInfo } from '../tracking';
 import { resolveConfigPath, type TrainingConfig } from './config';
 import { exportTrainedModel } from './export-model';
 import { FeatureExtractor } from './feature-extractor';
@@ -40,6 +40,8 @@ export async function trainModel(
   const progress = options.progress ?? lineProgress(log);
   const backend = await initTensorflow({ log });
   registerWasmGradientKernels();
+  // The code as the run starts, as its MLflow tags record it (commits may land while it trains).
+  const source = gitInfo();
 
   const train = entriesOfSplit(dataset, 'train');
   const val = entriesOfSplit(dataset, 'val');
@@ -128,6 +130,7 @@ export async function trainModel(
       experiment: config.experiment,
       trackingUri: tracker.trackingUri,
       config,
+      source,
       dataset: { dir: dataset.dir, manifestSha256: dataset.manifestSha256, splits },
       backend: backend.name,
       model: { alpha, inputSize, checkpointDir },

@@ -1,4 +1,5 @@
 import type { EvaluationReport, SetEvaluation } from '../evaluation/types';
+import type { GitInfo } from '../tracking';
 import type { TrainingConfig } from './config';
 import type { ExportedModel } from './export-model';
 import type { PhaseResult } from './train-phase';
@@ -25,6 +26,8 @@ export interface TrainingResult {
   experiment: string;
   trackingUri: string;
   config: TrainingConfig;
+  /** The code the run was trained with (a dirty tree means the commit alone does not reproduce it). */
+  source?: GitInfo;
   dataset: { dir: string; manifestSha256: string; splits: Record<string, number> };
   backend: string;
   model: { alpha: number; inputSize: number; checkpointDir: string };

@@ -1,0 +1,20 @@
+export { installModel, type InstalledModel, type InstallModelOptions } from './install-model';
+export {
+  readRunArtifacts,
+  readPredictions,
+  RunArtifactsError,
+  type RunArtifacts,
+  type ScoredSample,
+} from './run-artifacts';
+export {
+  metricsAtThreshold,
+  operatingPoint,
+  MetricsMismatchError,
+  type CardFaceCropMetrics,
+  type CardSetMetrics,
+  type OperatingPoint,
+} from './card-metrics';
+export { decideThreshold, type ThresholdDecision, type ThresholdOption } from './threshold-decision';
+export { readReleaseNotes, ReleaseNotesSchema, type ReleaseNotes } from './release-notes';
+export { shippedModelCard, type ShippedModelCard } from './shipped-card';
+export { renderModelCardMarkdown } from './card-markdown';
