@@ -58,9 +58,9 @@ function confusionTable(m: ThresholdMetrics): string {
   );
 }
 
-function tunedLine(set: SetEvaluation): string {
+function tunedLine(set: SetEvaluation, shipsTuned: boolean): string {
   const tuned = set.atTunedThreshold;
-  if (!tuned) return '';
+  if (!tuned || shipsTuned) return '';
   return (
     `At the tuned threshold ${tuned.threshold.toFixed(3)}: accuracy ${pct(tuned.accuracy)}, ` +
     `balanced accuracy ${pct(tuned.balancedAccuracy)}, macro F1 ${num(tuned.macro.f1)}, ` +
@@ -68,7 +68,7 @@ function tunedLine(set: SetEvaluation): string {
   );
 }
 
-function vocSection(voc: VocEvaluation, figure: (id: string) => string): string {
+function vocSection(voc: VocEvaluation, figure: (id: string) => string, shipsTuned: boolean): string {
   const m = voc.binary.atThreshold;
   const labelCounts = Object.entries(voc.faces.byLabel)
     .map(([label, count]) => `${count} ${label}`)
@@ -99,7 +99,7 @@ function vocSection(voc: VocEvaluation, figure: (id: string) => string): string 
     '',
     confusionTable(m),
     '',
-    tunedLine(voc.binary) + figure(`confusion-matrix-${slug(voc.binary.name)}`),
+    tunedLine(voc.binary, shipsTuned) + figure(`confusion-matrix-${slug(voc.binary.name)}`),
     `**By face size** (${names[0]} / ${names[1]} counts, recall per class):\n`,
     table(
       [
@@ -147,13 +147,22 @@ export function renderEvaluationMarkdown(report: EvaluationReport, options: Mark
     .sort(([a], [b]) => splitOrder(a) - splitOrder(b))
     .map(([name, count]) => `${name} ${count}`)
     .join(', ');
+  // The model card ships the threshold tuned on validation (rounded to two decimals, see model:install).
+  const shipsTuned =
+    threshold.source === 'model card' &&
+    threshold.tuned !== undefined &&
+    Math.abs(Math.round(threshold.tuned.threshold * 100) / 100 - threshold.value) < 1e-9;
   const tuned = threshold.tuned
     ? `Tuned on the ${threshold.tuned.split} split (${threshold.tuned.count} images) by ` +
       `${threshold.tuned.criterion === 'youden' ? "Youden's J (TPR - FPR)" : 'the F1 of without_mask'}, the ` +
       `threshold would be **${threshold.tuned.threshold.toFixed(3)}** (${threshold.tuned.criterion === 'youden' ? 'J' : 'F1'} = ` +
-      `${threshold.tuned.value.toFixed(3)} there). The tables show it beside the applied threshold, which it does ` +
-      `not replace: the validation split comes from the training distribution, so a threshold is only worth ` +
-      `shipping (in the model card) if it also holds on the face crops from photos.`
+      `${threshold.tuned.value.toFixed(3)} there). ` +
+      (shipsTuned
+        ? `The model card's threshold is this one, rounded: it was chosen on the ${threshold.tuned.split} split ` +
+          `only, so the test split and the face crops below measure it without having influenced it (the model ` +
+          `card compares it with 0.5).`
+        : `The tables show it beside the applied threshold, which it does not replace: the validation split ` +
+          `comes from the training distribution, so the applied threshold is the model card's (or the option's).`)
     : 'No threshold was tuned (no validation split).';
 
   return [
@@ -200,8 +209,8 @@ export function renderEvaluationMarkdown(report: EvaluationReport, options: Mark
     '',
     confusionTable(report.split.atThreshold),
     '',
-    tunedLine(report.split) + figure(`confusion-matrix-${slug(report.split.name)}`),
-    ...report.voc.map((voc) => vocSection(voc, figure)),
+    tunedLine(report.split, shipsTuned) + figure(`confusion-matrix-${slug(report.split.name)}`),
+    ...report.voc.map((voc) => vocSection(voc, figure, shipsTuned)),
     '### Curves and score distributions\n',
     [figure('roc-curve'), figure('precision-recall'), figure('score-histogram')].filter(Boolean).join('\n'),
     ...(report.trainingHistory ? ['### Training curves\n', figure('training-curves')] : []),
