@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   const markdown = sceneReport(results, relative(options.report ? join(options.report, '..') : root, figure));
   console.log(markdown);
   if (options.json) await writeFile(options.json, JSON.stringify(results, null, 2));
-  if (options.report) await writeReportSection(options.report, 'scenes', markdown);
+  if (options.report) await writeReportSection(options.report, `scenes-${basename(options.data)}`, markdown);
 }
 
 main().catch((error) => {

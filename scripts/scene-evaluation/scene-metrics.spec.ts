@@ -52,15 +52,23 @@ describe('ClassPrecisionTally', () => {
 });
 
 describe('MatchedFaceAccuracy', () => {
-  it('counts accuracy by labelled face size and tallies other labels apart', () => {
+  it('counts accuracy and per-class recall by labelled face size and tallies other labels apart', () => {
     const accuracy = new MatchedFaceAccuracy(['with_mask', 'without_mask']);
     accuracy.add({ box: box(0, 20), label: 'with_mask' }, 'with_mask');
     accuracy.add({ box: box(0, 40), label: 'without_mask' }, 'with_mask');
     accuracy.add({ box: box(0, 80), label: 'with_mask' }, 'with_mask');
     accuracy.add({ box: box(0, 80), label: 'mask_weared_incorrect' }, 'without_mask');
-    expect(accuracy.byBucket.all).toEqual({ faces: 3, correct: 2 });
-    expect(accuracy.byBucket['>=32']).toEqual({ faces: 2, correct: 1 });
-    expect(accuracy.byBucket['<32']).toEqual({ faces: 1, correct: 1 });
+    expect(accuracy.byBucket.all).toEqual({
+      faces: 3,
+      correct: 2,
+      byClass: { with_mask: { faces: 2, correct: 2 }, without_mask: { faces: 1, correct: 0 } },
+    });
+    expect(accuracy.byBucket['>=32']).toMatchObject({ faces: 2, correct: 1 });
+    expect(accuracy.byBucket['<32']).toEqual({
+      faces: 1,
+      correct: 1,
+      byClass: { with_mask: { faces: 1, correct: 1 }, without_mask: { faces: 0, correct: 0 } },
+    });
     expect(accuracy.otherLabels.get('mask_weared_incorrect')?.get('without_mask')).toBe(1);
   });
 });

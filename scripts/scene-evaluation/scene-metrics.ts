@@ -106,16 +106,22 @@ export class ClassPrecisionTally {
 export interface AccuracyCounts {
   faces: number;
   correct: number;
+  /** The same counts by labelled class: correct / faces is that class's recall. */
+  byClass: Record<string, { faces: number; correct: number }>;
 }
 
-/** Mask accuracy on labelled faces matched by a detection, by labelled face size; other labels apart. */
+/** Mask accuracy (and recall per class) on labelled faces matched by a detection, by labelled face size; other labels apart. */
 export class MatchedFaceAccuracy {
   readonly byBucket: Record<SizeBucket | '>=32' | 'all', AccuracyCounts>;
   /** For faces labelled outside the classes (e.g. incorrectly worn): how often each class was predicted. */
   readonly otherLabels = new Map<string, Map<string, number>>();
 
   constructor(private readonly classNames: readonly string[]) {
-    const empty = (): AccuracyCounts => ({ faces: 0, correct: 0 });
+    const empty = (): AccuracyCounts => ({
+      faces: 0,
+      correct: 0,
+      byClass: Object.fromEntries(classNames.map((name) => [name, { faces: 0, correct: 0 }])),
+    });
     this.byBucket = { '<32': empty(), '32-64': empty(), '>64': empty(), '>=32': empty(), all: empty() };
   }
 
@@ -128,9 +134,13 @@ export class MatchedFaceAccuracy {
     }
     const keys: (SizeBucket | '>=32' | 'all')[] = [sizeBucket(truth.box), 'all'];
     if (sizeOf(truth.box) >= 32) keys.push('>=32');
+    const correct = predictedLabel === truth.label ? 1 : 0;
     for (const key of keys) {
-      this.byBucket[key].faces++;
-      if (predictedLabel === truth.label) this.byBucket[key].correct++;
+      const counts = this.byBucket[key];
+      counts.faces++;
+      counts.correct += correct;
+      counts.byClass[truth.label].faces++;
+      counts.byClass[truth.label].correct += correct;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { BucketCounts, precision, recall } from './detection-metrics';
 import { ACCURACY_ROWS, AccuracyCounts } from './scene-metrics';
 
@@ -29,14 +30,14 @@ export const TARGETS = { recallFrom32: 0.85, accuracyOnMatched: 0.93 };
 const fixed = (value: number, digits = 3) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
 const rowName = (key: string) => (key === 'all' ? 'all' : `${key} px`);
 
-/** The `scenes` section of docs/evaluation_report.md. */
+/** A dataset's `scenes-<dataset>` section of docs/evaluation_report.md. */
 export function sceneReport(results: SceneResults, figurePath: string): string {
   const { detection, accuracy, model } = results;
   const recall32 = recall(detection['>=32']);
   const accuracy32 = accuracy['>=32'].faces ? accuracy['>=32'].correct / accuracy['>=32'].faces : NaN;
   const classAps = results.classNames.map((name) => results.averagePrecision[name]);
   const lines = [
-    '## Faces in photos: detection and per-face mask classification',
+    `## Faces in photos (${basename(results.dataset)}): detection and per-face mask classification`,
     '',
     `Produced by \`npm run evaluate:scenes -- --data ${results.dataset} --mode ${results.mode} ` +
       `--min-score ${results.minScore} --margin ${results.margin}\` in ${results.seconds.toFixed(0)} s.`,
@@ -66,11 +67,15 @@ export function sceneReport(results: SceneResults, figurePath: string): string {
     '',
     `### Mask accuracy on the faces found (${results.classNames.join(' / ')})`,
     '',
-    '| labelled face size | faces | correct | accuracy |',
-    '| --- | --- | --- | --- |',
+    `| labelled face size | faces | correct | accuracy | ${results.classNames.map((name) => `recall ${name}`).join(' | ')} |`,
+    `| --- | --- | --- | --- | ${results.classNames.map(() => '---').join(' | ')} |`,
     ...ACCURACY_ROWS.map((key) => {
       const c = accuracy[key];
-      return `| ${rowName(key)} | ${c.faces} | ${c.correct} | ${fixed(c.faces ? c.correct / c.faces : NaN)} |`;
+      const recalls = results.classNames.map((name) => {
+        const counts = c.byClass[name];
+        return `${fixed(counts.faces ? counts.correct / counts.faces : NaN)} (${counts.correct}/${counts.faces})`;
+      });
+      return `| ${rowName(key)} | ${c.faces} | ${c.correct} | ${fixed(c.faces ? c.correct / c.faces : NaN)} | ${recalls.join(' | ')} |`;
     }),
     '',
     ...Object.entries(results.otherLabels).map(
