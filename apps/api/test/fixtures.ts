@@ -1,9 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { INestApplication } from '@nestjs/common';
 import sharp from 'sharp';
-import { hasSharedData, sharedDataPath } from '@maskd/imaging';
-import { fromRaw, jpegDeclaringSize, noiseRgb, pngDeclaringSize, truncated } from '@maskd/imaging/testing';
+import { hasSharedData } from '@maskd/imaging';
+import {
+  fromRaw,
+  jpegDeclaringSize,
+  LABELLED_FACES,
+  labelledFacePath,
+  noiseRgb,
+  pngDeclaringSize,
+  truncated,
+} from '@maskd/imaging/testing';
 import { createApp } from '../src/app.factory';
 import { ModelRegistryService } from '../src/model-registry/model-registry.service';
 
@@ -15,14 +22,18 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
   return app;
 }
 
-/** A face-like test image: a real face crop from the shared dataset when present, else structured noise. */
+/** The face behind `faceJpeg()` and `validImages()` when the shared data is there: a labelled test-split photo. */
+const FIXTURE_FACE = LABELLED_FACES.find((face) => face.file === 'without_mask/0_0_anhu_0025.jpg')!;
+
+/** The label every variant of `faceJpeg()` must get, or undefined when it is noise (no shared data). */
+export function faceLabel(): string | undefined {
+  return hasSharedData() ? FIXTURE_FACE.label : undefined;
+}
+
+/** A face-like test image: a real, labelled face photo from the shared dataset when present, else structured noise. */
 export async function faceJpeg(): Promise<Buffer> {
   if (hasSharedData()) {
-    const dir = sharedDataPath('datasets', 'chandrikadeb7', 'without_mask');
-    const file = readdirSync(dir)
-      .filter((name) => /\.jpe?g$/i.test(name))
-      .sort()[0];
-    return sharp(readFileSync(join(dir, file)))
+    return sharp(readFileSync(labelledFacePath(FIXTURE_FACE)))
       .resize(224, 224)
       .jpeg({ quality: 90 })
       .toBuffer();

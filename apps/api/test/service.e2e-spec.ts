@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { repoRoot } from '@maskd/imaging';
 import { startApp } from './fixtures';
+
+/** The shipped mask model's card: what the registry must serve. */
+const card = JSON.parse(readFileSync(join(repoRoot(), 'models', 'mask_detector.json'), 'utf8'));
 
 describe('service endpoints (e2e, real app and model)', () => {
   let app: INestApplication;
@@ -18,7 +24,7 @@ describe('service endpoints (e2e, real app and model)', () => {
       name: 'maskd',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       models: [
-        { name: 'mask_detector', version: expect.any(String), status: 'ready' },
+        { name: 'mask_detector', version: card.version, status: 'ready' },
         { name: 'blazeface', version: '1.2.0', status: 'ready' },
       ],
       docs: '/docs',
@@ -64,14 +70,23 @@ describe('service endpoints (e2e, real app and model)', () => {
       task: 'mask-classification',
       status: 'ready',
       file: 'mask_detector.onnx',
-      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-      size_bytes: expect.any(Number),
+      version: card.version,
+      sha256: card.sha256,
+      size_bytes: card.size_bytes,
       inputs: [{ name: 'input', type: 'float32', shape: [expect.any(String), 224, 224, 3] }],
       outputs: [{ name: 'probability', type: 'float32', shape: [expect.any(String), 1] }],
       class_names: ['with_mask', 'without_mask'],
-      threshold: expect.any(Number),
+      threshold: card.threshold,
+      metrics: card.metrics,
       loaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+    // The trained release, with the evaluation its card carries (not the untrained bootstrap).
+    expect(model.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(model.metrics.test_split).toMatchObject({
+      count: expect.any(Number),
+      accuracy: expect.any(Number),
+    });
+    expect(Object.keys(model.metrics.face_crops)).toContain('andrewmvd_scenes_dev');
     expect(model.error).toBeUndefined();
     const { body: one } = await http.get('/models/mask_detector').expect(200);
     expect(one).toEqual(model);

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, sharedDataPath } from '@maskd/imaging';
-import { describeWithSharedData, fromRaw, noiseRgb, truncated } from '@maskd/imaging/testing';
+import {
+  describeWithSharedData,
+  fromRaw,
+  LABELLED_FACES,
+  labelledFacePath,
+  noiseRgb,
+  truncated,
+} from '@maskd/imaging/testing';
 
 const run = promisify(execFile);
 
@@ -91,6 +98,22 @@ describe('npm run predict (e2e, shipped model)', () => {
       "option '--mode <mode>' argument 'some' is invalid. Allowed choices are auto, faces, whole.",
     );
     expect(code).not.toBe(0);
+  });
+
+  describeWithSharedData('labelled face photos from the test split', () => {
+    it('labels every one right', async () => {
+      const files = LABELLED_FACES.map(labelledFacePath);
+      const { code, stdout } = await predict('--json', ...files);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(lines.map((line) => [line.file, line.prediction])).toEqual(
+        LABELLED_FACES.map((face, i) => [files[i], face.label]),
+      );
+      for (const line of lines) expect(line.confidence).toBeGreaterThan(0.9);
+      expect(code).toBe(0);
+    });
   });
 
   describeWithSharedData('--faces on a scene photo', () => {

@@ -1,3 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { preprocessImage } from '@maskd/imaging';
+import { describeWithSharedData, LABELLED_FACES, labelledFacePath } from '@maskd/imaging/testing';
+import { interpretProbability } from './mask-prediction';
+import { modelInputOptions, verifyModel } from './model-card';
 import { ModelContractError } from './model-signature';
 import { OnnxMaskClassifier } from './onnx-mask-classifier';
 import { OTHER_MODEL, SHIPPED_MASK_MODEL, syntheticInputs } from './testing/model-fixtures';
@@ -36,6 +41,21 @@ describe('OnnxMaskClassifier (shipped model)', () => {
     await expect(classifier.predict([new Float32Array(10)])).rejects.toThrow(
       'input 0 has 10 values, expected 150528 (224x224x3)',
     );
+  });
+
+  describeWithSharedData('on labelled face photos from the test split', () => {
+    it('gives each its label at the card threshold, confidently', async () => {
+      const { card } = await verifyModel(SHIPPED_MASK_MODEL);
+      const inputs = await Promise.all(
+        LABELLED_FACES.map(
+          async (face) =>
+            (await preprocessImage(await readFile(labelledFacePath(face)), modelInputOptions(card))).input,
+        ),
+      );
+      const predictions = (await classifier.predict(inputs)).map((p) => interpretProbability(p, card));
+      expect(predictions.map((p) => p.label)).toEqual(LABELLED_FACES.map((face) => face.label));
+      for (const { confidence } of predictions) expect(confidence).toBeGreaterThan(0.99);
+    });
   });
 
   it('refuses a model with another contract, and a missing file', async () => {
