@@ -59,6 +59,18 @@ describeWithSharedData('buildMaskClassifier on the alpha 0.35 ImageNet backbone'
     expect(Array.from(a)).not.toEqual(Array.from(c));
   });
 
+  it('drops different units at every training step (a seeded tfjs Dropout would repeat its mask)', async () => {
+    const model = await buildMaskClassifier({ weights: SMALL_BACKBONE });
+    const dropout = model.getLayer(HEAD_LAYER_NAMES.dropout);
+    const mask = (layer: tf.layers.Layer) =>
+      tf.tidy(() => Array.from((layer.apply(tf.ones([4, 128]), { training: true }) as tf.Tensor).dataSync()));
+    const [first, second] = [mask(dropout), mask(dropout)];
+    expect(first).not.toEqual(second);
+    expect(first.filter((v) => v === 0).length).toBeGreaterThan(0);
+    const seeded = tf.layers.dropout({ rate: 0.5, seed: 43 });
+    expect(mask(seeded)).toEqual(mask(seeded));
+  });
+
   it('rejects a model with its classification top', async () => {
     const backbone = await loadMobileNetV2Backbone(SMALL_BACKBONE);
     const pooled = tf.layers.globalAveragePooling2d({}).apply(backbone.model.outputs[0]) as tf.SymbolicTensor;

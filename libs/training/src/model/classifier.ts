@@ -44,7 +44,11 @@ export interface MaskClassifierOptions {
   dropout?: number;
   /** Units of the hidden dense layer (default 128). */
   headUnits?: number;
-  /** Seed of the head's initialisers and dropout (default 42), so a build is reproducible. */
+  /**
+   * Seed of the head's initialisers (default 42), so a build is reproducible. Not of its dropout: tfjs' Dropout
+   * re-seeds on every call, so a seeded one drops the same units at every step (the trainer swaps in its own
+   * SeededDropout, which is reproducible and draws a fresh mask each step).
+   */
   seed?: number;
 }
 
@@ -128,7 +132,7 @@ export async function buildMaskClassifier(options: MaskClassifierOptions = {}): 
     }),
     x,
   );
-  x = apply(tf.layers.dropout({ name: HEAD_LAYER_NAMES.dropout, rate: dropout, seed: seed + 1 }), x);
+  x = apply(tf.layers.dropout({ name: HEAD_LAYER_NAMES.dropout, rate: dropout }), x);
   const probability = apply(
     tf.layers.dense({
       name: HEAD_LAYER_NAMES.output,
