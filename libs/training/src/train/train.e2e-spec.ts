@@ -2,11 +2,13 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { sharedDataPath } from '@maskd/imaging';
+import { repoRoot, sharedDataPath } from '@maskd/imaging';
 import { describeWithSharedData } from '@maskd/imaging/testing';
+import { verifyModel } from '@maskd/inference';
 import { prepareDataset } from '../data/prepare-dataset';
 import { readTrainingHistory } from '../evaluation/history';
 import { readOnnxMetadata } from '../onnx/export';
+import { installModel } from '../release';
 import { gitInfo } from '../tracking';
 import { readMlflowFileStore } from '../tracking/testing/mlflow-file-reader';
 import { parseTrainingConfig } from './config';
@@ -147,5 +149,23 @@ describeWithSharedData('npm run train pipeline (alpha 0.35, one epoch per phase)
     expect(await readdir(artifacts)).toEqual(
       expect.arrayContaining(['config.yaml', 'history.json', 'summary.json', 'model']),
     );
+  });
+
+  it('ships as npm run model:install does: the ONNX file and cards the service accepts', async () => {
+    const models = path.join(work, 'models');
+    const { card, files } = await installModel({
+      runDir: result.runDir,
+      modelsDir: models,
+      releaseNotes: path.join(repoRoot(), 'training', 'release', 'mask_detector.yaml'),
+      threshold: 'val',
+      command: 'npm run model:install (e2e)',
+    });
+    const verified = await verifyModel(files.onnx);
+    expect(verified.card.sha256).toBe(result.onnx?.sha256);
+    expect(card.threshold_selection).toMatchObject({ source: 'validation split', tuned: { split: 'val' } });
+    expect(card.metrics.test_split.count).toBe(result.evaluation?.sets[0].count);
+    expect(Object.keys(card.metrics.face_crops)).toEqual(['formatcom_scenes']);
+    expect(card.training).toMatchObject({ run_id: result.runId, git_commit: result.source?.commit ?? null });
+    expect(await readdir(models)).toEqual(['mask_detector.json', 'mask_detector.md', 'mask_detector.onnx']);
   });
 });
