@@ -1,14 +1,9 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ModelSignature, sessionSignature } from '../mask-classifier/model-signature';
+import { SessionThreads, sessionOptions } from '../session-options';
 import { Anchors, generateAnchors } from './anchors';
 import { BlazeFaceModelSpec, REGRESSORS_PER_ANCHOR } from './blazeface-models';
 import { BlazeFaceOutputs } from './decode';
-
-export interface SessionThreadOptions {
-  /** onnxruntime intra-op threads (0 = onnxruntime's default, one per core). */
-  intraOpThreads?: number;
-  interOpThreads?: number;
-}
 
 /** The model does not have the BlazeFace inputs and outputs this code decodes. */
 export class BlazeFaceModelError extends Error {
@@ -36,13 +31,13 @@ export class BlazeFaceSession {
   static async load(
     modelPath: string,
     spec: BlazeFaceModelSpec,
-    threads: SessionThreadOptions = {},
+    threads: SessionThreads = {},
   ): Promise<BlazeFaceSession> {
     const session = await InferenceSession.create(modelPath, {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      intraOpNumThreads: threads.intraOpThreads ?? 1,
-      interOpNumThreads: threads.interOpThreads ?? 1,
+      ...sessionOptions({
+        intraOpThreads: threads.intraOpThreads ?? 1,
+        interOpThreads: threads.interOpThreads ?? 1,
+      }),
       // The Barracuda conversion carries a few unused initialisers that onnxruntime warns about on load.
       logSeverityLevel: 3,
     });

@@ -16,15 +16,26 @@ export interface FaceCropOptions extends ModelInputOptions {
   margin: number;
 }
 
+/** Called with each of `count` classifier inputs as soon as it is ready (made concurrently, in any order). */
+export type OnModelInput = (input: Float32Array, index: number, count: number) => void;
+
 /**
  * The classifier inputs for the faces found in `image`: each box grown by `margin`, cut at full resolution and
- * resized as the classifier expects (`toModelInput`), in box order, ready for one batched run.
+ * resized as the classifier expects (`toModelInput`), in box order, ready for one batched run. `onInput` lets a
+ * caller start classifying the first faces while the others are still being resized.
  */
 export async function faceCropInputs(
   image: DecodedImage,
   boxes: readonly Box[],
   options: FaceCropOptions,
+  onInput?: OnModelInput,
 ): Promise<Float32Array[]> {
   const { margin, ...input } = options;
-  return Promise.all(boxes.map(async (box) => toModelInput(await cropRegion(image, box, margin), input)));
+  return Promise.all(
+    boxes.map(async (box, index) => {
+      const modelInput = await toModelInput(await cropRegion(image, box, margin), input);
+      onInput?.(modelInput, index, boxes.length);
+      return modelInput;
+    }),
+  );
 }

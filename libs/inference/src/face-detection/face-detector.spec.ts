@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Box, decodeImage, DecodedImage, resizeImage, sharedDataPath } from '@maskd/imaging';
 import { asDecoded, describeWithSharedData, noiseRgb, solidRgb } from '@maskd/imaging/testing';
+import type { FaceCandidate } from './decode';
+import { splitDetectionUnits } from './detection-parts';
 import { FACE_KEYPOINT_NAMES } from './face-detection';
-import { FaceDetector } from './face-detector';
+import { FaceDetector, mergeFaceCandidates, resolveFaceDetectOptions } from './face-detector';
 
 function iou(a: Box, b: Box): number {
   const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
@@ -111,6 +113,21 @@ describe('FaceDetector (real BlazeFace models)', () => {
         };
         expect(Math.max(...large.map((other) => iou(other.box, doubled)))).toBeGreaterThan(0.7);
       }
+    });
+
+    it('finds the same faces when parts of the plan run separately and their candidates are merged', async () => {
+      const { image } = await load('maksssksksss698');
+      const options = resolveFaceDetectOptions({ mode: 'balanced' });
+      const parts = splitDetectionUnits(detector.plan(image.width, image.height, options), 2);
+      expect(parts).toHaveLength(2);
+      const found: FaceCandidate[][] = [];
+      for (const units of parts) {
+        const candidates = await detector.candidates(image, options, units);
+        units.forEach((unit, index) => (found[unit] = candidates[index]));
+      }
+      const merged = mergeFaceCandidates(found.flat(), image.width, image.height, options);
+      expect(merged.length).toBeGreaterThanOrEqual(3);
+      expect(merged).toEqual(await detector.detect(image, options));
     });
 
     it('names keypoints as BlazeFace orders them: the right eye appears left of the left eye', async () => {

@@ -8,15 +8,17 @@ import {
   toModelInput,
 } from '@maskd/imaging';
 import type { ModelSignature } from '../mask-classifier/model-signature';
+import { SessionThreads } from '../session-options';
 import { BLAZEFACE_MODELS, BlazeFaceVariant } from './blazeface-models';
-import { BlazeFaceSession, SessionThreadOptions } from './blazeface-session';
+import { BlazeFaceSession } from './blazeface-session';
 import { decodeDetections, FaceCandidate } from './decode';
+import { detectionUnits } from './detection-parts';
 import { DetectionLevel, DetectionView, planDetection } from './detection-plan';
 import { FaceDetection, FaceDetectionMode, FaceDetectOptions, toFaceDetection } from './face-detection';
 import { inputToSource, letterboxTransform, ViewTransform } from './letterbox';
 import { suppressNested, weightedNonMaxSuppression } from './weighted-nms';
 
-export interface FaceDetectorOptions extends SessionThreadOptions {
+export interface FaceDetectorOptions extends SessionThreads {
   /** Default: `<repo>/models/blazeface_front_128.onnx`. */
   frontModelPath?: string;
   /** Default: `<repo>/models/blazeface_back_256.onnx`. */
@@ -31,6 +33,30 @@ export const DEFAULT_FACE_DETECT_OPTIONS: Required<Omit<FaceDetectOptions, 'minF
   mode: 'balanced',
   maxFaces: 100,
 };
+
+/** FaceDetectOptions with every default applied. */
+export type ResolvedFaceDetectOptions = Required<Omit<FaceDetectOptions, 'minFaceSize'>> &
+  Pick<FaceDetectOptions, 'minFaceSize'>;
+
+/** `options` over `defaults` (each over DEFAULT_FACE_DETECT_OPTIONS), checked. */
+export function resolveFaceDetectOptions(
+  options: FaceDetectOptions = {},
+  defaults: FaceDetectOptions = {},
+): ResolvedFaceDetectOptions {
+  const pick = <K extends keyof FaceDetectOptions>(key: K) => options[key] ?? defaults[key];
+  const resolved = {
+    minScore: pick('minScore') ?? DEFAULT_FACE_DETECT_OPTIONS.minScore,
+    mode: pick('mode') ?? DEFAULT_FACE_DETECT_OPTIONS.mode,
+    maxFaces: pick('maxFaces') ?? DEFAULT_FACE_DETECT_OPTIONS.maxFaces,
+    minFaceSize: pick('minFaceSize'),
+  };
+  if (!(resolved.minScore >= 0 && resolved.minScore <= 1))
+    throw new RangeError(`minScore must be in [0, 1], got ${resolved.minScore}`);
+  if (resolved.minFaceSize !== undefined && !(resolved.minFaceSize > 0)) {
+    throw new RangeError(`minFaceSize must be positive, got ${resolved.minFaceSize}`);
+  }
+  return resolved;
+}
 
 /**
  * Candidates from this score on take part in NMS; minScore applies to the merged faces. Weaker candidates
@@ -63,6 +89,38 @@ export function defaultMinFaceSize(mode: FaceDetectionMode, width: number, heigh
   }
 }
 
+/**
+ * The inputs FaceDetector.detect runs for an image of this size, in run order: finest level first, so each
+ * coarser level can be resized from the one before rather than from the large source.
+ */
+export function faceDetectionPlan(
+  width: number,
+  height: number,
+  options: ResolvedFaceDetectOptions,
+): DetectionLevel[] {
+  const minFaceSize = options.minFaceSize ?? defaultMinFaceSize(options.mode, width, height);
+  return planDetection(width, height, { minFaceSize, maxUpscale: MAX_UPSCALE, maxTiles: MAX_TILES }).sort(
+    (a, b) => b.width - a.width,
+  );
+}
+
+/**
+ * Step 2 of detection: candidates from every input (in run order, so the result does not depend on who ran
+ * which input) merged by weighted NMS, nested duplicates dropped, the best maxFaces above minScore kept.
+ */
+export function mergeFaceCandidates(
+  candidates: readonly FaceCandidate[],
+  width: number,
+  height: number,
+  options: Pick<ResolvedFaceDetectOptions, 'minScore' | 'maxFaces'>,
+): FaceDetection[] {
+  return suppressNested(weightedNonMaxSuppression(candidates, NMS_IOU_THRESHOLD), NESTED_THRESHOLD)
+    .filter((candidate) => candidate.score >= options.minScore)
+    .map((candidate) => toFaceDetection(candidate, width, height))
+    .filter(({ box }) => box.width >= 1 && box.height >= 1) // nothing left inside the image
+    .slice(0, options.maxFaces);
+}
+
 function inSizeRange(candidate: FaceCandidate, view: DetectionView, inputSize: number): boolean {
   const size = Math.sqrt((candidate.xMax - candidate.xMin) * (candidate.yMax - candidate.yMin)) * inputSize;
   return size >= view.faceSizeRange.min && size <= view.faceSizeRange.max;
@@ -84,18 +142,14 @@ function touchesInnerEdge(candidate: FaceCandidate, view: DetectionView, transfo
  * MediaPipe BlazeFace on onnxruntime: the front (128) and back (256) models over the whole image plus, for
  * small faces, tiles of an image pyramid (see planDetection); candidates from every input are mapped back
  * through their letterbox to source pixels and merged by MediaPipe's weighted NMS. Sessions are created
- * once; detect() may be called concurrently.
+ * once; detect() may be called concurrently. detect() = candidates() + mergeFaceCandidates(), so that several
+ * workers can each run part of one photo's inputs (see splitDetectionUnits) and have them merged as one.
  */
 export class FaceDetector {
-  private readonly defaults: Required<Omit<FaceDetectOptions, 'minFaceSize'>> &
-    Pick<FaceDetectOptions, 'minFaceSize'>;
-
   private constructor(
     private readonly sessions: Record<BlazeFaceVariant, BlazeFaceSession>,
-    defaults: FaceDetectOptions = {},
-  ) {
-    this.defaults = { ...DEFAULT_FACE_DETECT_OPTIONS, ...defaults };
-  }
+    private readonly defaults: FaceDetectOptions = {},
+  ) {}
 
   static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
     const modelsDir = join(repoRoot(), 'models');
@@ -128,45 +182,50 @@ export class FaceDetector {
     return { inputs: prefixed('inputs'), outputs: prefixed('outputs') };
   }
 
-  /** The inputs detect() would run for an image of this size (for cost estimates and tests). */
+  /** The inputs detect() would run for an image of this size, in run order (for cost estimates and tests). */
   plan(width: number, height: number, options: FaceDetectOptions = {}): DetectionLevel[] {
-    const mode = options.mode ?? this.defaults.mode;
-    const minFaceSize =
-      options.minFaceSize ?? this.defaults.minFaceSize ?? defaultMinFaceSize(mode, width, height);
-    return planDetection(width, height, { minFaceSize, maxUpscale: MAX_UPSCALE, maxTiles: MAX_TILES });
+    return faceDetectionPlan(width, height, resolveFaceDetectOptions(options, this.defaults));
   }
 
   async detect(image: DecodedImage, options: FaceDetectOptions = {}): Promise<FaceDetection[]> {
-    assertRgbShape(image.data, image.width, image.height);
-    const minScore = options.minScore ?? this.defaults.minScore;
-    const maxFaces = options.maxFaces ?? this.defaults.maxFaces;
-    if (!(minScore >= 0 && minScore <= 1))
-      throw new RangeError(`minScore must be in [0, 1], got ${minScore}`);
-    if (options.minFaceSize !== undefined && !(options.minFaceSize > 0)) {
-      throw new RangeError(`minFaceSize must be positive, got ${options.minFaceSize}`);
-    }
+    const resolved = resolveFaceDetectOptions(options, this.defaults);
+    const candidates = await this.candidates(image, resolved);
+    return mergeFaceCandidates(candidates.flat(), image.width, image.height, resolved);
+  }
 
-    const candidates: FaceCandidate[] = [];
-    // Finest level first: each coarser level is resized from the one before, not from the large source.
-    const levels = this.plan(image.width, image.height, options).sort((a, b) => b.width - a.width);
+  /**
+   * Step 1 of detection: the candidates (source pixels) of the plan's inputs `units` (indexes into
+   * detectionUnits(plan); default all), one list per unit, in the order given.
+   */
+  async candidates(
+    image: DecodedImage,
+    options: FaceDetectOptions = {},
+    units?: readonly number[],
+  ): Promise<FaceCandidate[][]> {
+    assertRgbShape(image.data, image.width, image.height);
+    const resolved = resolveFaceDetectOptions(options, this.defaults);
+    const levels = faceDetectionPlan(image.width, image.height, resolved);
+    const allUnits = detectionUnits(levels);
+    const wanted = units ?? allUnits.map((_, index) => index);
+    const lastLevel = Math.max(-1, ...wanted.map((index) => allUnits[index].level));
+    // Each coarser level is resized from the one before, so a level's pixels are the same whoever runs it.
+    const levelImages: DecodedImage[] = [];
     let previous = image;
-    for (const level of levels) {
+    for (const level of levels.slice(0, lastLevel + 1)) {
       const isSameSize = level.width === previous.width && level.height === previous.height;
       const source = level.width <= previous.width && level.height <= previous.height ? previous : image;
-      const levelImage = isSameSize ? previous : await resizeImage(source, level.width, level.height);
-      previous = levelImage;
-      const scale = { x: level.width / image.width, y: level.height / image.height };
-      for (const view of level.views) {
-        candidates.push(
-          ...(await this.runView(levelImage, scale, view, Math.min(minScore, CANDIDATE_MIN_SCORE))),
-        );
-      }
+      previous = isSameSize ? previous : await resizeImage(source, level.width, level.height);
+      levelImages.push(previous);
     }
-    return suppressNested(weightedNonMaxSuppression(candidates, NMS_IOU_THRESHOLD), NESTED_THRESHOLD)
-      .filter((candidate) => candidate.score >= minScore)
-      .map((candidate) => toFaceDetection(candidate, image.width, image.height))
-      .filter(({ box }) => box.width >= 1 && box.height >= 1) // nothing left inside the image
-      .slice(0, maxFaces);
+    const minScore = Math.min(resolved.minScore, CANDIDATE_MIN_SCORE);
+    const found: FaceCandidate[][] = [];
+    for (const index of wanted) {
+      const { level, view } = allUnits[index];
+      const { width, height, views } = levels[level];
+      const scale = { x: width / image.width, y: height / image.height };
+      found.push(await this.runView(levelImages[level], scale, views[view], minScore));
+    }
+    return found;
   }
 
   async release(): Promise<void> {

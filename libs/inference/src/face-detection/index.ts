@@ -5,9 +5,10 @@ export type { FaceDetectorCard, VerifiedFaceDetector, VerifiedModelFile } from '
 export { BLAZEFACE_MODELS, KEYPOINT_COUNT, REGRESSORS_PER_ANCHOR } from './blazeface-models';
 export type { BlazeFaceModelSpec, BlazeFaceVariant } from './blazeface-models';
 export { BlazeFaceModelError, BlazeFaceSession } from './blazeface-session';
-export type { SessionThreadOptions } from './blazeface-session';
 export { decodeDetections } from './decode';
 export type { BlazeFaceOutputs, FaceCandidate } from './decode';
+export { detectionUnits, splitDetectionUnits } from './detection-parts';
+export type { DetectionUnit } from './detection-parts';
 export { DETECTABLE_FACE_PX, planDetection } from './detection-plan';
 export type { DetectionLevel, DetectionPlanOptions, DetectionView } from './detection-plan';
 export { FACE_DETECTION_MODES, FACE_KEYPOINT_NAMES, toFaceDetection } from './face-detection';
@@ -18,10 +19,17 @@ export type {
   FaceKeypoint,
   FaceKeypointName,
 } from './face-detection';
-export { DEFAULT_FACE_DETECT_OPTIONS, defaultMinFaceSize, FaceDetector } from './face-detector';
-export type { FaceDetectorOptions } from './face-detector';
+export {
+  DEFAULT_FACE_DETECT_OPTIONS,
+  defaultMinFaceSize,
+  faceDetectionPlan,
+  FaceDetector,
+  mergeFaceCandidates,
+  resolveFaceDetectOptions,
+} from './face-detector';
+export type { FaceDetectorOptions, ResolvedFaceDetectOptions } from './face-detector';
 export { inputToSource, letterboxTransform, sourceToInput } from './letterbox';
 export type { ViewTransform } from './letterbox';
 export { intersectionOverUnion, weightedNonMaxSuppression } from './weighted-nms';
 export { FACE_CROP_MARGIN, faceCropInputs } from './face-crops';
-export type { FaceCropOptions } from './face-crops';
+export type { FaceCropOptions, OnModelInput } from './face-crops';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { DecodedImage, ModelInputOptions, PREPROCESS_TARGET_SIDE_FACTOR, toModelInput } from '@maskd/imaging';
-import { faceCropInputs } from '../face-detection/face-crops';
+import { faceCropInputs, OnModelInput } from '../face-detection/face-crops';
 import type { FaceDetection, FaceDetectOptions } from '../face-detection/face-detection';
 import { InferenceUnavailableError } from '../inference-pool/inference-pool';
 import type { DetectMode } from './detect-mode';
@@ -34,6 +34,8 @@ export interface RegionOptions {
   input: ModelInputOptions;
   /** Face crop margin (FACE_CROP_MARGIN). */
   margin: number;
+  /** Sees each classifier input as soon as it is made, e.g. to classify while later faces are resized. */
+  onInput?: OnModelInput;
 }
 
 /** Why a mode that looks for faces classified the whole image instead. */
@@ -63,12 +65,11 @@ export async function imageRegions(image: DecodedImage, options: RegionOptions):
     x: (image.sourceWidth ?? image.width) / image.width,
     y: (image.sourceHeight ?? image.height) / image.height,
   };
-  const whole = async (fallback?: WholeImageFallback): Promise<ImageRegions> => ({
-    mode,
-    inputs: [await toModelInput(image, input)],
-    fallback,
-    toSource,
-  });
+  const whole = async (fallback?: WholeImageFallback): Promise<ImageRegions> => {
+    const modelInput = await toModelInput(image, input);
+    options.onInput?.(modelInput, 0, 1);
+    return { mode, inputs: [modelInput], fallback, toSource };
+  };
   if (mode === 'whole') return whole();
   if (!faceFinder) {
     const detail = options.faceFinderUnavailable ?? 'no face detector is loaded';
@@ -85,6 +86,7 @@ export async function imageRegions(image: DecodedImage, options: RegionOptions):
     image,
     faces.map((face) => face.box),
     { ...input, margin: options.margin },
+    options.onInput,
   );
   return { mode, faces, inputs, detectionMs, toSource };
 }

@@ -26,6 +26,14 @@ describe('BatchQueue', () => {
     await expect(Promise.all(results)).resolves.toEqual([[1, 1.125], [2], [3, 3.125]]);
   });
 
+  it("carries each request's solo permission on its slices (off unless asked)", () => {
+    const queue = new BatchQueue(4, 16);
+    void queue.push(images(1));
+    void queue.push(images(1), true);
+    expect(queue.take(1).map((slice) => slice.solo)).toEqual([false]);
+    expect(queue.take(1).map((slice) => slice.solo)).toEqual([true]);
+  });
+
   it('splits a request larger than the batch and resolves it in input order, whatever order slices finish', async () => {
     const queue = new BatchQueue(3, 16);
     const result = queue.push(images(7));

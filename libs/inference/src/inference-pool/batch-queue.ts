@@ -16,6 +16,7 @@ export class InferenceOverloadedError extends Error {
 interface QueuedRequest {
   inputs: readonly Float32Array[];
   enqueuedAt: number;
+  solo: boolean;
   /** Images not yet handed out start here. */
   next: number;
   /** Slices handed out whose results have not arrived. */
@@ -30,6 +31,8 @@ interface QueuedRequest {
 export interface BatchSlice {
   readonly inputs: readonly Float32Array[];
   readonly enqueuedAt: number;
+  /** The caller allowed a run of its own to use the spare cores (see InferencePool.predict). */
+  readonly solo: boolean;
   /** Hands back this slice's probabilities, in slice order. */
   complete(probabilities: ArrayLike<number>): void;
   fail(error: Error): void;
@@ -71,7 +74,7 @@ export class BatchQueue {
    * Queues the images and resolves with their probabilities in input order. Throws InferenceOverloadedError,
    * queueing nothing, when they do not all fit.
    */
-  push(inputs: readonly Float32Array[]): Promise<number[]> {
+  push(inputs: readonly Float32Array[], solo = false): Promise<number[]> {
     if (this.queuedImages + inputs.length > this.capacity) {
       throw new InferenceOverloadedError(this.queuedImages, this.capacity);
     }
@@ -80,6 +83,7 @@ export class BatchQueue {
       this.requests.push({
         inputs,
         enqueuedAt: performance.now(),
+        solo,
         next: 0,
         running: 0,
         results: new Array<number>(inputs.length),
@@ -126,6 +130,7 @@ export class BatchQueue {
     return {
       inputs: request.inputs.slice(start, start + count),
       enqueuedAt: request.enqueuedAt,
+      solo: request.solo,
       complete: (probabilities) => {
         for (let i = 0; i < count; i++) request.results[start + i] = probabilities[i];
         request.running--;

@@ -73,6 +73,21 @@ describe('InferencePool (shipped model in worker threads)', () => {
       }
     });
 
+    it('does not hold a request arriving at an idle pool for the batch window', async () => {
+      const patient = await InferencePool.start({
+        modelPath: SHIPPED_MASK_MODEL,
+        ...threads,
+        batchWindowMs: 5000,
+      });
+      try {
+        const started = performance.now();
+        await patient.predict([inputs[0]]);
+        expect(performance.now() - started).toBeLessThan(1000);
+      } finally {
+        await patient.close();
+      }
+    });
+
     it('splits a request larger than maxBatch across runs', async () => {
       const result = await pool.predict(inputs);
       result.forEach((p, index) => expect(p).toBeCloseTo(reference[index], 5));
@@ -113,6 +128,7 @@ describe('InferencePool (shipped model in worker threads)', () => {
           faceDetector: FACE_DETECTOR,
           ...threads,
           workers: 2,
+          soloIntraOpThreads: 2,
           batchWindowMs: 2,
         }),
         FaceDetector.load({ ...FACE_DETECTOR, intraOpThreads: 1 }),
@@ -143,11 +159,33 @@ describe('InferencePool (shipped model in worker threads)', () => {
       expect(reports.map((report) => report.images).sort()).toEqual([3, 4]);
     });
 
+    it('gives a lone request the same answer from the solo session (two threads)', async () => {
+      const results = await Promise.all(
+        inputs.slice(0, 3).map((input) => pool.predict([input], { solo: true })),
+      );
+      results.forEach(([p], index) => expect(p).toBeCloseTo(reference[index], 5));
+      for (const [index, input] of inputs.slice(3, 6).entries()) {
+        expect((await pool.predict([input], { solo: true }))[0]).toBeCloseTo(reference[index + 3], 5);
+      }
+    });
+
     it('finds no face in a blank frame, leaving the pixels it was given untouched', async () => {
       const image = asDecoded(solidRgb(640, 360, [90, 90, 90]));
+      reports.length = 0;
       await expect(pool.detectFaces(image)).resolves.toEqual([]);
       expect(image.data.every((value) => value === 90)).toBe(true);
-      expect(reports.at(-1)).toMatchObject({ task: 'face-detection', images: 1, requests: 1 });
+      // Both workers were idle: each ran part of the detector's inputs.
+      expect(reports).toEqual([
+        expect.objectContaining({ task: 'face-detection', images: 1, requests: 1 }),
+        expect.objectContaining({ task: 'face-detection', images: 1, requests: 1 }),
+      ]);
+    });
+
+    it('rejects invalid detection options before queueing them', async () => {
+      await expect(pool.detectFaces(asDecoded(solidRgb(8, 8, [0, 0, 0])), { minScore: 2 })).rejects.toThrow(
+        RangeError,
+      );
+      expect(pool.status.queuedDetections).toBe(0);
     });
 
     it('keeps the event loop free while it looks for faces', async () => {
@@ -162,8 +200,18 @@ describe('InferencePool (shipped model in worker threads)', () => {
     });
 
     describeWithSharedData('on a scene photo', () => {
+      const photo = sharedDataPath('datasets', 'andrewmvd_scenes_dev', 'images', 'maksssksksss698.jpg');
+
+      it('finds the faces the in-process detector finds when idle workers share the photo', async () => {
+        const image = await decodeImage(readFileSync(photo));
+        const expected = await detector.detect(image, { mode: 'balanced' });
+        expect(expected.length).toBeGreaterThanOrEqual(3);
+        reports.length = 0;
+        expect(await pool.detectFaces(image, { mode: 'balanced' })).toEqual(expected);
+        expect(reports.filter((report) => report.task === 'face-detection')).toHaveLength(2);
+      });
+
       it('finds the faces the in-process detector finds, while classifications run alongside', async () => {
-        const photo = sharedDataPath('datasets', 'andrewmvd_scenes_dev', 'images', 'maksssksksss698.jpg');
         const image = await decodeImage(readFileSync(photo));
         const expected = await detector.detect(image, { mode: 'balanced' });
         expect(expected.length).toBeGreaterThanOrEqual(3);

@@ -1,16 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { DecodedImage } from '@maskd/imaging';
+import { splitDetectionUnits } from '../face-detection/detection-parts';
 import type { FaceDetection, FaceDetectOptions } from '../face-detection/face-detection';
-import { MaskClassifier, SessionThreads, packBatch } from '../mask-classifier/mask-classifier';
+import { faceDetectionPlan, resolveFaceDetectOptions } from '../face-detection/face-detector';
+import { MaskClassifier, packBatch } from '../mask-classifier/mask-classifier';
 import { MASK_INPUT_LENGTH, ModelSignature } from '../mask-classifier/model-signature';
+import type { SessionThreads } from '../session-options';
 import { BatchQueue, BatchSlice, InferenceOverloadedError } from './batch-queue';
 import { siblingModule, spawnWorker } from './spawn-worker';
+import { DetectionJob, SplitDetection } from './split-detection';
 import type {
   FaceDetectorFiles,
   FaceDetectorState,
   InferenceWorkerData,
-  TransferredImage,
+  SharedImage,
   WorkerMessage,
 } from './worker-protocol';
 
@@ -20,9 +24,17 @@ export interface InferencePoolOptions extends SessionThreads {
   faceDetector?: FaceDetectorFiles;
   /** Worker threads, each with its own onnxruntime sessions (default 1). */
   workers?: number;
+  /**
+   * Intra-op threads of a second mask model session in each worker, used when that worker runs alone (no other
+   * worker busy): a lone request then has the spare cores to itself. 0 or not above intraOpThreads: none.
+   */
+  soloIntraOpThreads?: number;
   /** Most images in one mask model run (default 32). */
   maxBatch?: number;
-  /** How long a classification waits for others to share its run when a worker is idle (default 1 ms). */
+  /**
+   * How long a classification may wait for others to share its run while other work is running (default 0).
+   * A request arriving at an idle pool is never held back.
+   */
   batchWindowMs?: number;
   /** Most images waiting for classification before predict() rejects with InferenceOverloadedError (default 256). */
   maxQueue?: number;
@@ -55,16 +67,13 @@ export class InferenceUnavailableError extends Error {
   override readonly name = 'InferenceUnavailableError';
 }
 
-interface DetectionJob {
-  image: TransferredImage;
-  options: FaceDetectOptions;
-  enqueuedAt: number;
-  resolve(faces: FaceDetection[]): void;
-  reject(error: Error): void;
+interface QueuedDetection extends DetectionJob {
+  image: SharedImage;
 }
 
 type Job =
-  { task: 'mask-classification'; slices: BatchSlice[] } | { task: 'face-detection'; job: DetectionJob };
+  | { task: 'mask-classification'; slices: BatchSlice[] }
+  | { task: 'face-detection'; job: QueuedDetection; part?: { units: number[]; split: SplitDetection } };
 
 interface WorkerSlot {
   worker: Worker;
@@ -78,14 +87,16 @@ const WORKER_ENTRY = siblingModule(__filename, 'inference-worker');
  * The models in worker threads, so inference never blocks the event loop. Each worker holds a mask classifier
  * session and, optionally, the face detector; an idle worker takes the oldest waiting work of either kind.
  * Classifications are queued (bounded) and micro-batched: an idle worker takes every waiting request up to
- * maxBatch images after waiting at most batchWindowMs for company, and when several workers are idle they share
- * the waiting images, so one photo's faces run in parallel. A worker that dies fails only its running work and
- * is replaced.
+ * maxBatch images (under load, batches form while the workers are busy; with a batchWindowMs it also waits that
+ * long for company, but only while other work is running), and when several workers are idle they share the
+ * waiting images, so one photo's faces run in parallel. Likewise a photo's face detection is split between the
+ * workers idle when it starts (each runs some of the detector's inputs; the pool merges their candidates), and
+ * runs whole in one worker under load. A worker that dies fails only its running work and is replaced.
  */
 export class InferencePool implements MaskClassifier {
   private readonly slots = new Set<WorkerSlot>();
   private readonly queue: BatchQueue;
-  private readonly detections: DetectionJob[] = [];
+  private readonly detections: QueuedDetection[] = [];
   private readonly listeners = new Set<(report: BatchReport) => void>();
   private modelSignature?: ModelSignature;
   private detectorState?: FaceDetectorState;
@@ -106,16 +117,18 @@ export class InferencePool implements MaskClassifier {
       modelPath: options.modelPath,
       workers: options.workers ?? 1,
       maxBatch,
-      batchWindowMs: options.batchWindowMs ?? 1,
+      batchWindowMs: options.batchWindowMs ?? 0,
       maxQueue: options.maxQueue ?? Math.max(256, maxBatch),
       maxQueuedDetections: options.maxQueuedDetections ?? 64,
       intraOpThreads: options.intraOpThreads ?? 0,
       interOpThreads: options.interOpThreads ?? 0,
+      soloIntraOpThreads: options.soloIntraOpThreads ?? 0,
     });
     const data: InferenceWorkerData = {
       modelPath: options.modelPath,
       intraOpThreads: pool.options.intraOpThreads,
       interOpThreads: pool.options.interOpThreads,
+      soloIntraOpThreads: pool.options.soloIntraOpThreads,
       warmupBatchSizes: [...new Set([1, maxBatch])],
       faceDetector: options.faceDetector,
     };
@@ -155,7 +168,11 @@ export class InferencePool implements MaskClassifier {
     return () => this.listeners.delete(listener);
   }
 
-  async predict(inputs: readonly Float32Array[]): Promise<number[]> {
+  /**
+   * P(class 1) per input. `solo`: no other input of the caller's is about to follow (e.g. not one face of a photo
+   * whose other faces are still being cropped), so if nothing else runs, the run may use the solo session.
+   */
+  async predict(inputs: readonly Float32Array[], options: { solo?: boolean } = {}): Promise<number[]> {
     this.assertServing();
     inputs.forEach((input, index) => {
       if (input.length !== MASK_INPUT_LENGTH) {
@@ -165,14 +182,15 @@ export class InferencePool implements MaskClassifier {
       }
     });
     if (inputs.length === 0) return [];
-    const results = this.queue.push(inputs);
+    const results = this.queue.push(inputs, options.solo ?? false);
     this.dispatch();
     return results;
   }
 
-  /** Faces in `image` (its pixels are copied to the worker), as FaceDetector.detect finds them. */
+  /** Faces in `image` (its pixels are copied for the workers), as FaceDetector.detect finds them. */
   async detectFaces(image: DecodedImage, options: FaceDetectOptions = {}): Promise<FaceDetection[]> {
     this.assertServing();
+    resolveFaceDetectOptions(options); // invalid options fail here, not in a worker
     if (this.detectorState?.status !== 'ready') {
       const why = this.detectorState
         ? `it failed to load: ${this.detectorState.error}`
@@ -183,9 +201,11 @@ export class InferencePool implements MaskClassifier {
       throw new InferenceOverloadedError(this.detections.length, this.options.maxQueuedDetections);
     }
     const { width, height, format } = image;
-    const transferred = { data: new Uint8Array(image.data), width, height, format };
+    const data = new Uint8Array(new SharedArrayBuffer(image.data.length));
+    data.set(image.data);
+    const shared = { data, width, height, format };
     const faces = new Promise<FaceDetection[]>((resolve, reject) =>
-      this.detections.push({ image: transferred, options, enqueuedAt: performance.now(), resolve, reject }),
+      this.detections.push({ image: shared, options, enqueuedAt: performance.now(), resolve, reject }),
     );
     this.dispatch();
     return faces;
@@ -260,17 +280,29 @@ export class InferencePool implements MaskClassifier {
       this.windowTimer = undefined;
     }
     const idle = [...this.slots].filter((slot) => slot.state === 'idle');
-    for (const [index, slot] of idle.entries()) {
-      const job = this.nextJob(idle.length - index);
+    const busy = [...this.slots].filter((slot) => slot.state === 'busy').length;
+    const started: Array<[WorkerSlot, Job]> = [];
+    while (idle.length > 0) {
+      const job = this.nextJob(idle.length, busy);
       if (!job) break;
-      this.run(slot, job);
+      const parts = job.task === 'face-detection' ? this.detectionParts(job.job, idle.length) : [job];
+      for (const part of parts) {
+        const slot = idle.shift()!;
+        slot.state = 'busy'; // taken: nextJob counts the remaining idle workers
+        started.push([slot, part]);
+      }
     }
-    const busy = [...this.slots].some((slot) => slot.state === 'busy');
-    if (this.onDrained && this.queue.isEmpty && this.detections.length === 0 && !busy) this.onDrained();
+    const alone = busy === 0 && started.length === 1;
+    for (const [slot, job] of started) this.run(slot, job, alone);
+    const running = [...this.slots].some((slot) => slot.state === 'busy');
+    if (this.onDrained && this.queue.isEmpty && this.detections.length === 0 && !running) this.onDrained();
   }
 
-  /** The oldest waiting work for one of `idleWorkers` idle workers, or undefined to wait (batch window). */
-  private nextJob(idleWorkers: number): Job | undefined {
+  /**
+   * The oldest waiting work for one of `idleWorkers` idle workers (`busyWorkers` others were busy when this
+   * dispatch began), or undefined to wait (batch window).
+   */
+  private nextJob(idleWorkers: number, busyWorkers: number): Job | undefined {
     const detection = this.detections[0];
     const classificationSince = this.queue.oldestEnqueuedAt;
     const takeDetection = (): Job => ({ task: 'face-detection', job: this.detections.shift()! });
@@ -280,33 +312,49 @@ export class InferencePool implements MaskClassifier {
     if (classificationSince === undefined) return undefined;
     const waited = performance.now() - classificationSince;
     const full = this.queue.images >= this.options.maxBatch;
-    if (!full && !this.closing && waited < this.options.batchWindowMs) {
+    // Only under load is company likely to come; a request reaching an idle pool would just wait out the window.
+    if (!full && !this.closing && busyWorkers > 0 && waited < this.options.batchWindowMs) {
       if (detection) return takeDetection();
       this.windowTimer = setTimeout(() => this.dispatch(), this.options.batchWindowMs - waited);
       return undefined;
     }
-    // Idle workers share what is waiting, so a photo's faces are classified in parallel when load is low.
-    const share = Math.ceil(this.queue.images / idleWorkers);
+    // Workers share what is waiting, so a photo's faces are classified in parallel: each idle worker takes its
+    // part, and a worker busy since before this dispatch keeps one for when it is done.
+    const share = Math.ceil(this.queue.images / (idleWorkers + busyWorkers));
     return { task: 'mask-classification', slices: this.queue.take(share) };
   }
 
-  private run(slot: WorkerSlot, job: Job): void {
+  /** A photo's detection as one job, or split between `idleWorkers` workers when its plan has several inputs. */
+  private detectionParts(job: QueuedDetection, idleWorkers: number): Job[] {
+    const whole: Job[] = [{ task: 'face-detection', job }];
+    if (idleWorkers < 2) return whole;
+    const { width, height } = job.image;
+    const plan = faceDetectionPlan(width, height, resolveFaceDetectOptions(job.options));
+    const parts = splitDetectionUnits(plan, idleWorkers);
+    if (parts.length < 2) return whole;
+    const split = new SplitDetection(job, parts);
+    return parts.map((units) => ({ task: 'face-detection', job, part: { units, split } }));
+  }
+
+  /** Starts `job` on `slot`; `alone`: nothing else runs, so a classification asking for it gets the solo session. */
+  private run(slot: WorkerSlot, job: Job, alone: boolean): void {
     const id = this.nextRunId++;
     slot.state = 'busy';
     if (job.task === 'mask-classification') {
       const batch = packBatch(job.slices.flatMap((slice) => slice.inputs));
       slot.running = { ...job, id, queueMs: performance.now() - job.slices[0].enqueuedAt };
-      slot.worker.postMessage({ type: 'classify', id, batch }, [batch.buffer as ArrayBuffer]);
+      const solo = alone && job.slices.every((slice) => slice.solo);
+      slot.worker.postMessage({ type: 'classify', id, batch, solo }, [batch.buffer as ArrayBuffer]);
     } else {
       const { image, options } = job.job;
       slot.running = { ...job, id, queueMs: performance.now() - job.job.enqueuedAt };
-      slot.worker.postMessage({ type: 'detect', id, image, options }, [image.data.buffer as ArrayBuffer]);
+      slot.worker.postMessage({ type: 'detect', id, image, options, units: job.part?.units });
     }
   }
 
   private finishRun(
     slot: WorkerSlot,
-    message: Extract<WorkerMessage, { type: 'probabilities' | 'faces' | 'run-error' }>,
+    message: Extract<WorkerMessage, { type: 'probabilities' | 'faces' | 'candidates' | 'run-error' }>,
   ): void {
     const running = slot.running;
     if (!running || running.id !== message.id) return;
@@ -315,8 +363,9 @@ export class InferencePool implements MaskClassifier {
     if (message.type === 'run-error') {
       const prefix = running.task === 'face-detection' ? 'face detection' : 'inference';
       failJob(running, new Error(`${prefix} failed: ${message.message}`));
-    } else if (message.type === 'faces' && running.task === 'face-detection') {
-      running.job.resolve(message.faces);
+    } else if (running.task === 'face-detection' && message.type !== 'probabilities') {
+      if (message.type === 'faces') running.job.resolve(message.faces);
+      else running.part?.split.complete(running.part.units, message.candidates);
       this.report({
         task: running.task,
         images: 1,

@@ -36,32 +36,53 @@ async function loadFaceDetector(
   }
 }
 
+/** The worker's mask model sessions: `solo`, with more threads, for runs nothing else competes with. */
+interface Classifiers {
+  shared: OnnxMaskClassifier;
+  solo?: OnnxMaskClassifier;
+}
+
+async function loadClassifiers(options: InferenceWorkerData): Promise<Classifiers> {
+  const load = async (intraOpThreads: number) => {
+    const classifier = await OnnxMaskClassifier.load(options.modelPath, { ...options, intraOpThreads });
+    for (const size of options.warmupBatchSizes) {
+      await classifier.predictPacked(new Float32Array(size * MASK_INPUT_LENGTH));
+    }
+    return classifier;
+  };
+  const shared = await load(options.intraOpThreads ?? 0);
+  const wantsSolo = options.soloIntraOpThreads > (options.intraOpThreads || Infinity);
+  return { shared, solo: wantsSolo ? await load(options.soloIntraOpThreads) : undefined };
+}
+
 async function run(
   request: WorkerRequest,
-  classifier: OnnxMaskClassifier,
+  classifiers: Classifiers,
   detector: FaceDetector | undefined,
 ): Promise<WorkerMessage> {
   const started = performance.now();
   const runMs = () => performance.now() - started;
   if (request.type === 'classify') {
+    const classifier = (request.solo && classifiers.solo) || classifiers.shared;
     const probabilities = await classifier.predictPacked(request.batch);
     return { type: 'probabilities', id: request.id, probabilities, runMs: runMs() };
   }
   if (!detector) throw new Error('this worker has no face detector');
   const { data, ...size } = request.image;
   const image = { ...size, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+  if (request.units) {
+    const candidates = await detector.candidates(image, request.options, request.units);
+    return { type: 'candidates', id: request.id, candidates, runMs: runMs() };
+  }
   const faces = await detector.detect(image, request.options);
   return { type: 'faces', id: request.id, faces, runMs: runMs() };
 }
 
 async function main(options: InferenceWorkerData): Promise<void> {
-  let classifier: OnnxMaskClassifier;
+  let classifiers: Classifiers;
   const started = performance.now();
   try {
-    classifier = await OnnxMaskClassifier.load(options.modelPath, options);
-    for (const size of options.warmupBatchSizes) {
-      await classifier.predictPacked(new Float32Array(size * MASK_INPUT_LENGTH));
-    }
+    classifiers = await loadClassifiers(options);
   } catch (error) {
     post({ type: 'load-error', message: errorMessage(error) });
     return;
@@ -69,14 +90,14 @@ async function main(options: InferenceWorkerData): Promise<void> {
   const { detector, state } = await loadFaceDetector(options);
   port?.on('message', async (request: WorkerRequest) => {
     try {
-      post(await run(request, classifier, detector));
+      post(await run(request, classifiers, detector));
     } catch (error) {
       post({ type: 'run-error', id: request.id, message: errorMessage(error) });
     }
   });
   post({
     type: 'ready',
-    signature: classifier.signature,
+    signature: classifiers.shared.signature,
     faceDetector: state,
     warmupMs: performance.now() - started,
   });

@@ -1,5 +1,5 @@
 export { packBatch } from './mask-classifier';
-export type { MaskClassifier, SessionThreads } from './mask-classifier';
+export type { MaskClassifier } from './mask-classifier';
 export { interpretProbability } from './mask-prediction';
 export type { MaskPrediction } from './mask-prediction';
 export {

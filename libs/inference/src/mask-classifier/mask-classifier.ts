@@ -9,12 +9,6 @@ export interface MaskClassifier {
   close(): Promise<void>;
 }
 
-/** onnxruntime thread settings of one session. 0 or undefined leaves the choice to onnxruntime. */
-export interface SessionThreads {
-  intraOpThreads?: number;
-  interOpThreads?: number;
-}
-
 /** Copies the inputs into one contiguous NHWC batch, checking each has the contract's length. */
 export function packBatch(inputs: readonly Float32Array[]): Float32Array {
   const batch = new Float32Array(inputs.length * MASK_INPUT_LENGTH);

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { MaskClassifier, SessionThreads, packBatch } from './mask-classifier';
+import { SessionThreads, sessionOptions } from '../session-options';
+import { MaskClassifier, packBatch } from './mask-classifier';
 import {
   MASK_INPUT_LENGTH,
   MASK_MODEL_CONTRACT,
@@ -21,17 +22,9 @@ export class OnnxMaskClassifier implements MaskClassifier {
     readonly signature: ModelSignature,
   ) {}
 
-  /** Loads the model with full graph optimisation and checks it against the mask model contract. */
+  /** Loads the model (see sessionOptions) and checks it against the mask model contract. */
   static async load(modelPath: string, threads: SessionThreads = {}): Promise<OnnxMaskClassifier> {
-    const session = await ort.InferenceSession.create(modelPath, {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      intraOpNumThreads: threads.intraOpThreads ?? 0,
-      interOpNumThreads: threads.interOpThreads ?? 0,
-      // Idle pool threads sleep instead of spinning: a server shares its cores with HTTP and image decoding,
-      // and spinning doubled the CPU per image (15 vs 9 ms, 2 threads) on a busy 2-core machine.
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    });
+    const session = await ort.InferenceSession.create(modelPath, sessionOptions(threads));
     const signature = sessionSignature(session);
     try {
       assertMaskModelSignature(signature);
