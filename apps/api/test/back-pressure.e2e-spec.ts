@@ -8,7 +8,13 @@ describe('back-pressure (e2e, real app and model)', () => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await startApp({ MAX_BATCH: '16', INFERENCE_MAX_QUEUE: '16', ORT_INTRA_OP_THREADS: '1' });
+    app = await startApp({
+      MAX_BATCH: '16',
+      INFERENCE_RUN_BATCH: '16',
+      INFERENCE_MAX_QUEUE: '16',
+      INFERENCE_WORKERS: '1',
+      ORT_INTRA_OP_THREADS: '1',
+    });
   });
   afterAll(() => app.close());
 

@@ -41,13 +41,27 @@ interface Models {
   faces: FaceDetectorAvailability;
 }
 
+/** The classifier's answer for an image's regions, in region order. */
+interface Classification {
+  probabilities: number[];
+  /** From the first input sent to the pool to the last probability back. */
+  classifyMs: number;
+}
+
+/** An image's regions; their classification is under way. */
+interface ClassifyingRegions {
+  regions: ImageRegions;
+  classification: Promise<Classification>;
+}
+
 const roundMs = (ms: number) => Math.round(ms * 100) / 100;
 
 /**
  * The detection pipeline, shared with the CLI through @maskd/inference:
  * decode (bytes -> upright RGB, reduced for huge photos) -> regions (faces found by the detector in the worker
- * pool, cropped with the margin, or the whole image) -> classify (one batched run for all regions, micro-batched
- * with other requests) -> verdict (the face most likely unmasked decides) -> the response, or the annotated JPEG.
+ * pool, cropped with the margin, or the whole image) -> classify (each input sent to the pool as soon as it is
+ * made, so the first faces are classified while the others are resized; the pool batches them with other
+ * requests) -> verdict (the face most likely unmasked decides) -> the response, or the annotated JPEG.
  */
 @Injectable()
 export class DetectionService {
@@ -63,10 +77,11 @@ export class DetectionService {
 
   async detect(file: UploadedImage, mode: DetectMode): Promise<DetectionResponseDto> {
     const models = this.models(mode);
-    const regions = await this.decodeLimit.run(async () =>
-      this.regionsOf(await this.decode(file.buffer, mode, models), mode, models),
+    // Only decoding and cropping hold a decode slot (they hold the decoded pixels); classification waits outside.
+    const { regions, classification } = await this.decodeLimit.run(async () =>
+      this.classifyRegions(await this.decode(file.buffer, mode, models), mode, models),
     );
-    const { probabilities, classifyMs } = await this.classify(models, regions.inputs);
+    const { probabilities, classifyMs } = await classification;
     return this.response(models, regions, imageVerdict(regions, probabilities, models.mask.card), classifyMs);
   }
 
@@ -75,8 +90,8 @@ export class DetectionService {
     const models = this.models(mode);
     return this.decodeLimit.run(async () => {
       const image = await this.decode(file.buffer, mode, models);
-      const regions = await this.regionsOf(image, mode, models);
-      const { probabilities, classifyMs } = await this.classify(models, regions.inputs);
+      const { regions, classification } = await this.classifyRegions(image, mode, models);
+      const { probabilities, classifyMs } = await classification;
       const verdict = imageVerdict(regions, probabilities, models.mask.card);
       return {
         jpeg: await annotateVerdict(image, verdict),
@@ -87,7 +102,7 @@ export class DetectionService {
 
   /**
    * Every file gets a result in upload order; a bad file fails alone. The files' regions (all their faces) are
-   * queued for classification together, so they share batched runs.
+   * queued for classification as they are made, so they share batched runs.
    */
   async detectBatch(files: UploadedImage[], mode: DetectMode): Promise<DetectBatchResponseDto> {
     const models = this.models(mode);
@@ -100,7 +115,7 @@ export class DetectionService {
       files.map((file) =>
         outcome(
           this.decodeLimit.run(async () =>
-            this.regionsOf(await this.decode(file.buffer, mode, models), mode, models),
+            this.classifyRegions(await this.decode(file.buffer, mode, models), mode, models),
           ),
         ),
       ),
@@ -109,10 +124,10 @@ export class DetectionService {
       prepared.map(async (entry, index): Promise<BatchPredictionDto | BatchFileErrorDto> => {
         const filename = files[index].originalname;
         if ('error' in entry) return { filename, success: false, error: this.fileError(entry.error) };
-        const classified = await outcome(this.classify(models, entry.value.inputs));
+        const classified = await outcome(entry.value.classification);
         if ('error' in classified)
           return { filename, success: false, error: this.fileError(classified.error) };
-        const regions = entry.value;
+        const { regions } = entry.value;
         const { probabilities, classifyMs } = classified.value;
         const verdict = imageVerdict(regions, probabilities, models.mask.card);
         return { filename, ...this.response(models, regions, verdict, classifyMs) };
@@ -142,25 +157,36 @@ export class DetectionService {
     return decodeImage(bytes, { maxPixels: this.config.upload.maxImagePixels }, { targetSide });
   }
 
-  private regionsOf(image: DecodedImage, mode: DetectMode, { mask, faces }: Models): Promise<ImageRegions> {
-    return imageRegions(image, {
+  /** The image's regions, each classifier input sent to the shared worker pool as soon as it is made. */
+  private async classifyRegions(
+    image: DecodedImage,
+    mode: DetectMode,
+    { mask, faces }: Models,
+  ): Promise<ClassifyingRegions> {
+    const pending: Promise<number[]>[] = [];
+    let startedAt: number | undefined;
+    const regions = await imageRegions(image, {
       mode,
       faceFinder: faces.finder,
       faceFinderUnavailable: faces.unavailable,
       detect: faces.options,
       input: mask.input,
       margin: this.config.faces.cropMargin,
+      onInput: (input, index, count) => {
+        startedAt ??= performance.now();
+        // A lone input may have the spare cores; a photo's faces share the workers instead.
+        pending[index] = mask.classifier.predict([input], { solo: count === 1 });
+        // Awaited with the others below; if making a later input fails first, nobody waits for this one.
+        pending[index].catch(() => undefined);
+      },
     });
-  }
-
-  /** One inference for all inputs, through the shared worker pool (micro-batched with other requests). */
-  private async classify(
-    { mask }: Models,
-    inputs: Float32Array[],
-  ): Promise<{ probabilities: number[]; classifyMs: number }> {
-    const started = performance.now();
-    const probabilities = await mask.classifier.predict(inputs);
-    return { probabilities, classifyMs: performance.now() - started };
+    const classification = Promise.all(pending).then((results) => ({
+      probabilities: results.flat(),
+      classifyMs: startedAt === undefined ? 0 : performance.now() - startedAt,
+    }));
+    // The caller awaits it, perhaps only once other files of a batch are ready: a failure must not go unhandled.
+    classification.catch(() => undefined);
+    return { regions, classification };
   }
 
   private response(

@@ -205,10 +205,11 @@ export class ModelRegistryService
         input: modelInputOptions(card),
         classifier: pool,
       };
-      const { workers, intraOpThreads } = this.config.inference;
+      const { workers, intraOpThreads, soloIntraOpThreads } = this.config.inference;
+      const solo = soloIntraOpThreads > (intraOpThreads || Infinity) ? `, ${soloIntraOpThreads} alone` : '';
       this.logger.log(
         `Model ${card.name} ${card.version} ready in ${mask.loadMs} ms (sha256 ${card.sha256.slice(0, 12)}, ` +
-          `${workers} worker(s), intra-op threads ${intraOpThreads || 'auto'})` +
+          `${workers} worker(s), intra-op threads ${intraOpThreads || 'auto'}${solo})` +
           (detector.status === 'ready' ? `; face detector ${detector.name} ${detector.version} ready` : ''),
       );
     } catch (error) {
@@ -227,7 +228,7 @@ export class ModelRegistryService
   }
 
   private async startPool(modelPath: string, faceDetector?: VerifiedFaceDetector): Promise<InferencePool> {
-    const { workers, intraOpThreads, interOpThreads, maxBatch, batchWindowMs, maxQueue } =
+    const { workers, intraOpThreads, interOpThreads, soloIntraOpThreads, maxBatch, batchWindowMs, maxQueue } =
       this.config.inference;
     const file = (variant: string) => faceDetector?.files.find((entry) => entry.variant === variant)?.path;
     const pool = await InferencePool.start({
@@ -236,6 +237,7 @@ export class ModelRegistryService
       workers,
       intraOpThreads,
       interOpThreads,
+      soloIntraOpThreads,
       maxBatch,
       batchWindowMs,
       maxQueue,

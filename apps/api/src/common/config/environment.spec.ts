@@ -19,12 +19,13 @@ describe('validateEnvironment', () => {
         decodeConcurrency: availableParallelism(),
       },
       inference: {
-        workers: 1,
+        workers: availableParallelism(),
         intraOpThreads: 1,
         interOpThreads: 1,
-        batchWindowMs: 1,
+        soloIntraOpThreads: availableParallelism(),
+        batchWindowMs: 0,
         maxQueue: 256,
-        maxBatch: 32,
+        maxBatch: 4,
       },
       faces: { mode: 'balanced', minFaceSize: undefined, minScore: 0.5, maxFaces: 64, cropMargin: 0.2 },
       logLevel: 'info',
@@ -40,6 +41,8 @@ describe('validateEnvironment', () => {
       MAX_BATCH: '8',
       INFERENCE_WORKERS: '2',
       ORT_INTRA_OP_THREADS: '2',
+      ORT_SOLO_INTRA_OP_THREADS: '0',
+      INFERENCE_RUN_BATCH: '6',
       INFERENCE_BATCH_WINDOW_MS: '0.5',
       INFERENCE_MAX_QUEUE: '4',
       LOG_LEVEL: 'debug',
@@ -68,8 +71,10 @@ describe('validateEnvironment', () => {
     expect(config.inference).toMatchObject({
       workers: 2,
       intraOpThreads: 2,
+      soloIntraOpThreads: 0,
       batchWindowMs: 0.5,
       maxQueue: 8,
+      maxBatch: 6,
     });
     expect(config.logLevel).toBe('debug');
   });

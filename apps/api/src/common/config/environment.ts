@@ -56,7 +56,7 @@ export class EnvironmentVariables {
   @IsInt()
   MAX_FILE_BYTES = 10 * 1024 * 1024;
 
-  /** Most files in one /detect-batch request, and most images in one onnxruntime run. */
+  /** Most files in one /detect-batch request. */
   @Type(() => Number)
   @Min(1)
   @Max(256)
@@ -77,22 +77,37 @@ export class EnvironmentVariables {
   @IsInt()
   DECODE_CONCURRENCY = availableParallelism();
 
-  /** Worker threads running onnxruntime sessions. */
+  /*
+   * Inference threads. Measured on the 2-core benchmark machine (npm run bench:api, apps/api/README.md): under
+   * load the cores are best used by one single-threaded session per core (MobileNetV2 7.5-8 ms per image either
+   * way, but 2 threads cost ~10% more CPU per image and wait on each other when HTTP and decoding take a core);
+   * a lone request runs faster on both cores (5-6 ms instead of 7.5-8), which the solo session gives it, and a
+   * photo's face detection and faces are split between the idle workers. Each worker holds ~130 MB.
+   */
+
+  /** Worker threads, each with its own onnxruntime sessions of both models; default: one per CPU. */
   @Type(() => Number)
   @Min(1)
   @Max(64)
   @IsInt()
-  INFERENCE_WORKERS = 1;
+  INFERENCE_WORKERS = availableParallelism();
 
-  /**
-   * onnxruntime intra-op threads per worker; 0 lets onnxruntime use one per physical core. Default 1: with
-   * MobileNetV2 a second thread saves little latency, and the other cores decode images and serve HTTP.
-   */
+  /** onnxruntime intra-op threads of each session; 0 lets onnxruntime use one per physical core. */
   @Type(() => Number)
   @Min(0)
   @Max(256)
   @IsInt()
   ORT_INTRA_OP_THREADS = 1;
+
+  /**
+   * Intra-op threads of the mask model when one worker has the machine to itself (no other worker busy); a
+   * second session per worker. 0 or not above ORT_INTRA_OP_THREADS: no solo session. Default: one per CPU.
+   */
+  @Type(() => Number)
+  @Min(0)
+  @Max(256)
+  @IsInt()
+  ORT_SOLO_INTRA_OP_THREADS = availableParallelism();
 
   @Type(() => Number)
   @Min(0)
@@ -100,12 +115,26 @@ export class EnvironmentVariables {
   @IsInt()
   ORT_INTER_OP_THREADS = 1;
 
-  /** How long a request waits for others to share an onnxruntime run when a worker is idle. */
+  /**
+   * Most images in one onnxruntime run of the mask model. Per image, MobileNetV2 is fastest at 2-4 images per
+   * run (1 thread: 7.3-7.8 ms, against 8.0 at 8 and 8.6-9.5 at 16), and onnxruntime keeps memory for the
+   * largest run (a 32-image run: ~400 MB per worker).
+   */
+  @Type(() => Number)
+  @Min(1)
+  @Max(256)
+  @IsInt()
+  INFERENCE_RUN_BATCH = 4;
+
+  /**
+   * How long a classification may wait for others to share its run while other work is running (never when the
+   * workers are idle). 0: under load, batches form anyway while the workers are busy.
+   */
   @Type(() => Number)
   @Min(0)
   @Max(1000)
   @IsNumber({ allowNaN: false, allowInfinity: false })
-  INFERENCE_BATCH_WINDOW_MS = 1;
+  INFERENCE_BATCH_WINDOW_MS = 0;
 
   /** Images waiting for inference before requests are refused with 503 + Retry-After. */
   @Type(() => Number)
@@ -163,6 +192,7 @@ export interface AppConfig {
     workers: number;
     intraOpThreads: number;
     interOpThreads: number;
+    soloIntraOpThreads: number;
     batchWindowMs: number;
     maxQueue: number;
     maxBatch: number;
@@ -224,9 +254,10 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
       workers: vars.INFERENCE_WORKERS,
       intraOpThreads: vars.ORT_INTRA_OP_THREADS,
       interOpThreads: vars.ORT_INTER_OP_THREADS,
+      soloIntraOpThreads: vars.ORT_SOLO_INTRA_OP_THREADS,
       batchWindowMs: vars.INFERENCE_BATCH_WINDOW_MS,
       maxQueue: Math.max(vars.INFERENCE_MAX_QUEUE, vars.MAX_BATCH),
-      maxBatch: vars.MAX_BATCH,
+      maxBatch: vars.INFERENCE_RUN_BATCH,
     },
     faces: {
       mode: vars.FACE_DETECTION_MODE,
