@@ -1,50 +1,33 @@
 /**
  * npm run bench:api [-- --duration 20 --bare-seconds 10]
  *
- * Starts the built API (building it first when the sources are newer) on the shipped models, drives
- * POST /detect with autocannon at concurrency 1 and 32: a real face crop and a 1280x720 photo classified
- * whole (`mode=whole`), and a 1280x720 group photo with several faces in the default `auto` mode (face
- * detection, then every face classified). Then it stops the server and runs the same preprocessed whole-image
- * inputs through a bare in-process onnxruntime session (batch 1, sequential, the server's thread settings).
- * The last line is `server_vs_bare_ratio=<server req/s, face crop at concurrency 32> / <bare face-crop images/s>`.
- * Numbers depend on what else the machine is running.
+ * Starts the built API (building it first when the sources are newer) on the shipped models, in its default
+ * configuration unless the environment says otherwise, and drives POST /detect with autocannon at concurrency 1
+ * and 32: a real face crop and a 1280x720 photo classified whole (`mode=whole`), and a 1280x720 group photo with
+ * several faces in the default `auto` mode (face detection, then every face classified). Each case: 2 s warm-up,
+ * then the timed run on an idle server. Then it stops the server and runs the same preprocessed whole-image inputs
+ * through bare in-process onnxruntime sessions with the serving session options:
+ * - the reference (`bare images/s`): batch 1, sequential, one session with the server's onnxruntime thread budget
+ *   (workers x intra-op threads, or the solo session's threads if more, at most one per CPU);
+ * - for context: the server's own layout (one session per worker, all running at once) and batched runs.
+ * The last line is `server_vs_bare_ratio=<server face-crop req/s at concurrency 32> / <bare images/s>`.
+ * Numbers depend on what else the machine runs: the load average is printed first.
  */
-import { ChildProcess, execSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { Command } from 'commander';
 import sharp from 'sharp';
 import { hasSharedData, preprocessImage, repoRoot, sharedDataPath } from '@maskd/imaging';
 import { fromRaw, noiseRgb } from '@maskd/imaging/testing';
-import { modelInputOptions, OnnxMaskClassifier, verifyModel } from '@maskd/inference';
+import { modelInputOptions, verifyModel } from '@maskd/inference';
+import { validateEnvironment } from '../apps/api/src/common/config/environment';
+import { bareParallel, BareResult, bareSequential } from './api-bench/bare-sessions';
+import { drive, freePort, LoadResult, startServer } from './api-bench/server-load';
 
 const ROOT = repoRoot();
 const SERVER_ENTRY = join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
-const MODEL = join(ROOT, 'models', 'mask_detector.onnx');
-
-interface CaseResult {
-  name: string;
-  connections: number;
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-  failures: number;
-  /** CPU time the server process spent per request (all its threads); less sensitive to other load. */
-  cpuMsPerRequest?: number;
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc; undefined off Linux. */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 100 Hz ticks
-  } catch {
-    return undefined;
-  }
-}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -105,129 +88,44 @@ async function benchImages(): Promise<{ face: Buffer; photo: Buffer; group: Buff
   };
 }
 
-function multipart(bytes: Buffer, filename: string): { body: Buffer; contentType: string } {
-  const boundary = 'maskdbenchboundary7MA4YWxkTrZu0gW';
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: image/jpeg\r\n\r\n`,
-    ),
-    bytes,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+function serverLine(name: string, connections: number, result: LoadResult): string {
+  return (
+    `| ${name} | ${connections} | ${result.reqPerSec.toFixed(1)} | ${result.p50} | ${result.p90} | ` +
+    `${result.p99} | ${result.failures} | ${result.cpuMsPerRequest?.toFixed(1) ?? '?'} |`
+  );
 }
 
-function formWith(image: Buffer): FormData {
-  const form = new FormData();
-  form.append('file', new Blob([image], { type: 'image/jpeg' }), 'group.jpg');
-  return form;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startServer(port: number): Promise<ChildProcess> {
-  const server = spawn(process.execPath, [SERVER_ENTRY], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the server exited with code ${server.exitCode}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return server;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  server.kill('SIGTERM');
-  throw new Error('the server did not become ready within 60 s');
-}
-
-async function drive(
-  url: string,
-  serverPid: number,
-  name: string,
-  image: Buffer,
-  connections: number,
-  seconds: number,
-): Promise<CaseResult> {
-  const { body, contentType } = multipart(image, `${name}.jpg`);
-  const options = {
-    url,
-    method: 'POST' as const,
-    headers: { 'content-type': contentType },
-    body,
-    connections,
-    // At c=32 a group photo waits seconds in the queue; count that latency instead of dropping it at 10 s.
-    timeout: 30,
-  };
-  await autocannon({ ...options, duration: 2 }); // warm-up, not counted
-  const cpuBefore = processCpuMs(serverPid);
-  const result = await autocannon({ ...options, duration: seconds });
-  const cpuAfter = processCpuMs(serverPid);
-  return {
-    cpuMsPerRequest:
-      cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
-        ? undefined
-        : (cpuAfter - cpuBefore) / result.requests.total,
-    name,
-    connections,
-    reqPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.errors + result.timeouts + result.non2xx,
-  };
-}
-
-/** Batch-1 sequential inference in this process, with the server's default session settings. */
-async function bare(
-  input: Float32Array,
-  seconds: number,
-): Promise<{ imagesPerSec: number; p50: number; p99: number; cpuMsPerImage: number }> {
-  const threads = {
-    intraOpThreads: Number(process.env.ORT_INTRA_OP_THREADS ?? 1),
-    interOpThreads: Number(process.env.ORT_INTER_OP_THREADS ?? 1),
-  };
-  const classifier = await OnnxMaskClassifier.load(MODEL, threads);
-  for (let i = 0; i < 20; i++) await classifier.predict([input]);
-  const latencies: number[] = [];
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  while (performance.now() - started < seconds * 1000) {
-    const t = performance.now();
-    await classifier.predict([input]);
-    latencies.push(performance.now() - t);
-  }
-  const elapsed = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  await classifier.close();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return {
-    imagesPerSec: latencies.length / elapsed,
-    p50: at(0.5),
-    p99: at(0.99),
-    cpuMsPerImage: (cpu.user + cpu.system) / 1000 / latencies.length,
-  };
+function bareLine(name: string, result: BareResult): string {
+  return (
+    `| ${name} | ${result.imagesPerSec.toFixed(1)} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ` +
+    `${result.cpuMsPerImage.toFixed(1)} |`
+  );
 }
 
 async function main(): Promise<void> {
   const options = new Command('bench:api')
     .option('--duration <seconds>', 'seconds per autocannon case', Number, 20)
-    .option('--bare-seconds <seconds>', 'seconds of bare inference', Number, 10)
+    .option('--bare-seconds <seconds>', 'seconds per bare inference measurement', Number, 10)
     .parse()
     .opts<{ duration: number; bareSeconds: number }>();
   buildIfNeeded();
+  // The server's own configuration (its defaults, or what the environment sets), so the bare runs match it.
+  const environment = validateEnvironment(process.env);
+  const config = environment.inference;
+  const modelPath = environment.models.maskModelPath;
+  const cpus = availableParallelism();
+  const [load1, load5] = loadavg();
+  console.log(
+    `Machine: ${cpus} CPUs, load average ${load1.toFixed(2)} (1 min), ${load5.toFixed(2)} (5 min)` +
+      (load1 > 0.5 ? ' -- busy: expect noisy numbers' : ''),
+  );
+  const solo =
+    config.soloIntraOpThreads > (config.intraOpThreads || Infinity) ? config.soloIntraOpThreads : 0;
+  console.log(
+    `Server inference: ${config.workers} worker(s) x ${config.intraOpThreads || 'auto'} intra-op thread(s)` +
+      `${solo ? `, solo session ${solo} threads` : ''}, runs of at most ${config.maxBatch} images, ` +
+      `batch window ${config.batchWindowMs} ms`,
+  );
   const { face, photo, group, source } = await benchImages();
   console.log(
     `Images: ${source}; face crop ${face.length} bytes, photo 1280x720 ${photo.length} bytes, ` +
@@ -235,35 +133,31 @@ async function main(): Promise<void> {
   );
 
   const port = await freePort();
-  const server = await startServer(port);
+  const server = await startServer(SERVER_ENTRY, ROOT, port);
   const url = `http://127.0.0.1:${port}/detect`;
-  const results: CaseResult[] = [];
+  const results: Array<{ name: string; connections: number; result: LoadResult }> = [];
   try {
-    const found = (await fetch(url, { method: 'POST', body: formWith(group) }).then((r) => r.json())) as {
+    const form = new FormData();
+    form.append('file', new Blob([group], { type: 'image/jpeg' }), 'group.jpg');
+    const found = (await fetch(url, { method: 'POST', body: form }).then((r) => r.json())) as {
       faces?: unknown[];
       message?: string;
     };
     console.log(`group 1280x720 (auto): ${found.faces?.length ?? '?'} faces found; ${found.message}`);
+    console.log('');
+    console.log(
+      '| server, POST /detect | connections | req/s | p50 ms | p90 ms | p99 ms | failures | server CPU ms/request |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const [name, image, mode] of [
-      ['face crop', face, 'whole'],
-      ['photo 1280x720', photo, 'whole'],
-      ['group 1280x720', group, 'auto'],
+      ['face crop (whole)', face, 'whole'],
+      ['photo 1280x720 (whole)', photo, 'whole'],
+      ['group 1280x720 (auto)', group, 'auto'],
     ] as const) {
       for (const connections of [1, 32]) {
-        const result = await drive(
-          `${url}?mode=${mode}`,
-          server.pid!,
-          name,
-          image,
-          connections,
-          options.duration,
-        );
-        results.push(result);
-        console.log(
-          `server  ${`${name} (${mode})`.padEnd(22)} c=${String(connections).padStart(2)}  ${result.reqPerSec.toFixed(1).padStart(7)} req/s` +
-            `  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  failures ${result.failures}` +
-            `  server CPU ${result.cpuMsPerRequest?.toFixed(1) ?? '?'} ms/request`,
-        );
+        const result = await drive(`${url}?mode=${mode}`, server.pid!, image, connections, options.duration);
+        results.push({ name, connections, result });
+        console.log(serverLine(name, connections, result));
       }
     }
   } finally {
@@ -271,25 +165,49 @@ async function main(): Promise<void> {
     await new Promise((resolve) => server.once('exit', resolve));
   }
 
-  const { card } = await verifyModel(MODEL);
+  const { card } = await verifyModel(modelPath);
   const inputOptions = modelInputOptions(card);
   const faceInput = (await preprocessImage(face, inputOptions)).input;
   const photoInput = (await preprocessImage(photo, inputOptions)).input;
-  const bareFace = await bare(faceInput, options.bareSeconds);
-  const barePhoto = await bare(photoInput, options.bareSeconds / 2);
+  const budget = Math.min(cpus, Math.max(config.workers * (config.intraOpThreads || cpus), solo));
+  const seconds = options.bareSeconds;
+  const reference = await bareSequential(modelPath, faceInput, { threads: budget, batch: 1, seconds });
+  const rows: Array<[string, BareResult]> = [
+    [`face crop: batch 1, sequential, 1 session x ${budget} threads (reference)`, reference],
+    [
+      `photo 1280x720: batch 1, sequential, 1 session x ${budget} threads`,
+      await bareSequential(modelPath, photoInput, { threads: budget, batch: 1, seconds: seconds / 2 }),
+    ],
+    [
+      `face crop: batch 1, ${config.workers} sessions x ${config.intraOpThreads || 'auto'} threads at once (server layout)`,
+      await bareParallel(modelPath, faceInput, {
+        workers: config.workers,
+        threads: config.intraOpThreads,
+        seconds: seconds / 2,
+      }),
+    ],
+  ];
+  for (const batch of new Set([config.maxBatch, 32])) {
+    rows.push([
+      `face crop: batch ${batch}, sequential, 1 session x ${budget} threads`,
+      await bareSequential(modelPath, faceInput, { threads: budget, batch, seconds: seconds / 2 }),
+    ]);
+  }
+  console.log('');
   console.log(
-    `bare    face crop       batch 1, sequential, inference only: ${bareFace.imagesPerSec.toFixed(1)} images/s` +
-      `  p50 ${bareFace.p50.toFixed(2)} ms  p99 ${bareFace.p99.toFixed(2)} ms  CPU ${bareFace.cpuMsPerImage.toFixed(1)} ms/image`,
+    '| bare onnxruntime, in process, inference only | images/s | p50 ms/run | p99 ms/run | CPU ms/image |',
   );
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [name, result] of rows) console.log(bareLine(name, result));
+
+  const server32 = results.find((entry) => entry.name.startsWith('face crop') && entry.connections === 32)!;
+  const ratio = server32.result.reqPerSec / reference.imagesPerSec;
+  console.log('');
   console.log(
-    `bare    photo 1280x720  batch 1, sequential, inference only: ${barePhoto.imagesPerSec.toFixed(1)} images/s` +
-      `  p50 ${barePhoto.p50.toFixed(2)} ms  p99 ${barePhoto.p99.toFixed(2)} ms  CPU ${barePhoto.cpuMsPerImage.toFixed(1)} ms/image`,
+    `ratio = server face-crop req/s at c=32 (${server32.result.reqPerSec.toFixed(1)}) / bare images/s ` +
+      `(${reference.imagesPerSec.toFixed(1)}: batch 1, sequential, one session with the server's ${budget} threads)`,
   );
-  const server32 = results.find((result) => result.name === 'face crop' && result.connections === 32)!;
-  console.log(
-    `ratio = server face-crop req/s at c=32 (${server32.reqPerSec.toFixed(1)}) / bare face-crop images/s (${bareFace.imagesPerSec.toFixed(1)})`,
-  );
-  console.log(`server_vs_bare_ratio=${(server32.reqPerSec / bareFace.imagesPerSec).toFixed(3)}`);
+  console.log(`server_vs_bare_ratio=${ratio.toFixed(3)}`);
 }
 
 main().catch((error: unknown) => {
