@@ -13,8 +13,12 @@ export interface SessionThreads {
  *   and 17.5 ms at `disabled`; BlazeFace back 256: 7.4 against 13.5 ms;
  * - `sequential` execution: these are chains of convolutions, there is nothing for inter-op threads to do;
  * - idle pool threads sleep instead of spinning: a server shares its cores with HTTP and image decoding, and
- *   spinning threads took the CPU those needed (2 threads: 15 instead of 9 ms of CPU per image when busy);
- * - the CPU memory arena and memory patterns stay on (default): off, a run took 0.3 ms longer.
+ *   spinning threads took the CPU those needed (2 threads: 15 instead of 9 ms of CPU per image when busy). Even
+ *   the solo session (2 threads, run only while no other worker works), which alone on idle cores runs 4.0 instead
+ *   of 4.9 ms when spinning, made the API slower: face crops at concurrency 1 took 27-29 instead of 18 ms of CPU
+ *   per request and p90 rose from 16-17 to 21-22 ms, its threads spinning on while the next upload was decoded;
+ * - the CPU memory arena and memory patterns stay on (default): without the arena, runs of 8 and 32 images took
+ *   12-13 ms per image instead of 8.5-9 (fresh allocations for every run).
  */
 export function sessionOptions(threads: SessionThreads = {}): InferenceSession.SessionOptions {
   return {
