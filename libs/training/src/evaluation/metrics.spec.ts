@@ -75,6 +75,19 @@ describe('thresholdMetrics', () => {
     expect(m.accuracyInterval95).toEqual([0, 1]);
   });
 
+  it('gives a Wilson interval that always contains the observed rate, also at 0% and 100%', () => {
+    for (const n of [1, 7, 252, 598, 1000]) {
+      expect(wilsonInterval(n, n)[1]).toBe(1);
+      expect(wilsonInterval(0, n)[0]).toBe(0);
+      const [low, high] = wilsonInterval(Math.floor(n / 3), n);
+      expect(low).toBeLessThanOrEqual(Math.floor(n / 3) / n);
+      expect(high).toBeGreaterThanOrEqual(Math.floor(n / 3) / n);
+    }
+    const [low, high] = wilsonInterval(95, 100);
+    expect(low).toBeCloseTo(0.8883, 3);
+    expect(high).toBeCloseTo(0.9785, 3);
+  });
+
   it('rejects labels that are not 0/1 and non-finite scores', () => {
     expect(() => thresholdMetrics([2], [0.5], 0.5, CLASSES)).toThrow(/not 0 or 1/);
     expect(() => thresholdMetrics([1], [NaN], 0.5, CLASSES)).toThrow(/not finite/);

@@ -78,14 +78,17 @@ function assertSameLength(labels: ArrayLike<number>, scores: ArrayLike<number>):
 const safeDivide = (numerator: number, denominator: number): number =>
   denominator === 0 ? 0 : numerator / denominator;
 
-/** Wilson score interval (z = 1.96) for `successes` out of `n`. */
+/**
+ * Wilson score interval (z = 1.96) for `successes` out of `n`. The bounds are clamped around p because at
+ * p = 0 or 1 the exact bound equals p but floating point can land a hair inside (0.9999999999999999).
+ */
 export function wilsonInterval(successes: number, n: number, z = 1.959964): [number, number] {
   if (n === 0) return [0, 1];
   const p = successes / n;
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const halfWidth = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - halfWidth), Math.min(1, centre + halfWidth)];
+  return [Math.max(0, Math.min(p, centre - halfWidth)), Math.min(1, Math.max(p, centre + halfWidth))];
 }
 
 /** Accuracy, per-class and macro precision/recall/F1 and the confusion matrix at one threshold. */

@@ -78,7 +78,7 @@ export class EnvironmentVariables {
   DECODE_CONCURRENCY = availableParallelism();
 
   /*
-   * Inference threads. Measured on the 2-core benchmark machine (npm run bench:api, apps/api/README.md): under
+   * Inference threads. Measured on the 2-core benchmark machine (npm run bench:api): under
    * load the cores are best used by one single-threaded session per core (MobileNetV2 7.5-8 ms per image either
    * way, but 2 threads cost ~10% more CPU per image and wait on each other when HTTP and decoding take a core);
    * a lone request runs faster on both cores (5-6 ms instead of 7.5-8), which the solo session gives it, and a
