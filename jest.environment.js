@@ -1,10 +1,14 @@
-// Jest's node environment, with the host realm's typed arrays (as jest already does for ArrayBuffer and
-// Uint8Array): onnxruntime-node creates its output arrays in the host realm, and onnxruntime-common checks
-// them with `instanceof Float32Array`, which fails against the sandbox's own constructors.
+// Jest runs each test file in its own vm realm, but onnxruntime-node creates its output typed arrays in the
+// host realm, and onnxruntime-common (like tfjs) checks them with `instanceof Float32Array`, which fails against
+// the sandbox's own constructors. Every test file shares the host's binary-data constructors instead.
 const { TestEnvironment } = require('jest-environment-node');
 
-const TYPED_ARRAYS = [
+const HOST_CONSTRUCTORS = [
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'DataView',
   'Int8Array',
+  'Uint8Array',
   'Uint8ClampedArray',
   'Int16Array',
   'Uint16Array',
@@ -19,7 +23,7 @@ const TYPED_ARRAYS = [
 class HostTypedArraysEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
-    for (const name of TYPED_ARRAYS) this.global[name] = globalThis[name];
+    for (const name of HOST_CONSTRUCTORS) this.global[name] = globalThis[name];
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { preprocessImage, sharedDataPath } from '@maskd/imaging';
-import { seededRandom } from '../onnx/parity';
+import { mulberry32 } from '../data/split';
 
 /** The classification dataset in `../shared` (folder per class). */
 export const SAMPLE_DATASET = 'chandrikadeb7';
@@ -31,7 +31,7 @@ export async function datasetImageFiles(count: number): Promise<string[]> {
  * for runs without the shared dataset. They go through the same decoding and preprocessing as real files.
  */
 export async function generatedImages(count: number, seed = 1): Promise<Buffer[]> {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const images: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const width = 24 + Math.floor(random() * 400);

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./libs/training/src/onnx/testing/onnxruntime-environment.js
- */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

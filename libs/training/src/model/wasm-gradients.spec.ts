@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { seededRandom } from '../onnx/parity';
+import { mulberry32 } from '../data/split';
 import { initTensorflow } from './backend';
 import { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from './wasm-gradients';
 
@@ -7,7 +7,7 @@ type Inputs = Record<string, { shape: number[]; data: Float32Array }>;
 type Op = (tensors: Record<string, tf.Tensor>) => tf.Tensor;
 
 function randomInputs(shapes: Record<string, number[]>, seed: number): Inputs {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return Object.fromEntries(
     Object.entries(shapes).map(([name, shape]) => [
       name,

@@ -4,7 +4,7 @@ export { OnnxExportError, UnsupportedLayerError } from './errors';
 export { LAYER_CONVERTERS } from './converters';
 export { createOnnxSession, runOnnx } from './onnx-session';
 export type { OnnxSessionOptions } from './onnx-session';
-export { compareOnnxBytes, compareWithOnnx, maxAbsDifference, randomData, seededRandom } from './parity';
+export { compareOnnxBytes, compareWithOnnx, maxAbsDifference, randomData } from './parity';
 export type { ParityResult } from './parity';
 export { maskModelCard, writeModelCard } from './model-card';
 export type { MaskModelCardInput } from './model-card';

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./libs/training/src/onnx/testing/onnxruntime-environment.js
- */
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession } from 'onnxruntime-node';

@@ -2,21 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { exportToOnnx, type OnnxExportOptions } from './export';
 import { createOnnxSession, runOnnx } from './onnx-session';
 import { onnx } from './proto/onnx';
+import { mulberry32 } from '../data/split';
 
-/** A small deterministic generator (mulberry32) so test weights and inputs are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Seeded uniform data in [low, high), so test weights and inputs are the same on every run. */
 export function randomData(size: number, seed: number, low = -1, high = 1): Float32Array {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return Float32Array.from({ length: size }, () => low + (high - low) * random());
 }
 

@@ -134,12 +134,7 @@ export class FileTrackingStore implements TrackingStore {
     localPath: string,
     artifactDir: string | undefined,
   ): Promise<ArtifactLogResult> {
-    const fileName = path.basename(localPath);
-    const artifactPath = artifactDir ? `${artifactDir}/${fileName}` : fileName;
-    const destination = path.join(fileURLToPath(run.artifactUri), ...artifactPath.split('/'));
-    await fs.mkdir(path.dirname(destination), { recursive: true });
-    await fs.copyFile(localPath, destination);
-    return { localPath, artifactPath, status: 'stored' };
+    return copyArtifact(fileURLToPath(run.artifactUri), localPath, artifactPathFor(localPath, artifactDir));
   }
 
   private runDir(runId: string): string {
@@ -253,4 +248,22 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Where an artifact lands inside the run's artifact root: `<artifactDir>/<file name>`, '/'-separated. */
+export function artifactPathFor(localPath: string, artifactDir: string | undefined): string {
+  const fileName = path.basename(localPath);
+  return artifactDir ? `${artifactDir}/${fileName}` : fileName;
+}
+
+/** Copies an artifact under a local artifact root, as MLflow's file artifact repository does. */
+export async function copyArtifact(
+  root: string,
+  localPath: string,
+  artifactPath: string,
+): Promise<ArtifactLogResult> {
+  const destination = path.join(root, ...artifactPath.split('/'));
+  await fs.mkdir(path.dirname(destination), { recursive: true });
+  await fs.copyFile(localPath, destination);
+  return { localPath, artifactPath, status: 'stored' };
 }

@@ -1,7 +1,7 @@
 // Talks to an MLflow tracking server through REST API 2.0 (the calls the Python client makes).
-import { openAsBlob, promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { openAsBlob } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { artifactPathFor, copyArtifact } from './file-store';
 import { MlflowRestClient, MlflowRestError, type RestClientOptions } from './rest-client';
 import type {
   ArtifactLogResult,
@@ -115,8 +115,7 @@ export class RestTrackingStore implements TrackingStore {
     localPath: string,
     artifactDir: string | undefined,
   ): Promise<ArtifactLogResult> {
-    const fileName = path.basename(localPath);
-    const artifactPath = artifactDir ? `${artifactDir}/${fileName}` : fileName;
+    const artifactPath = artifactPathFor(localPath, artifactDir);
     const scheme = run.artifactUri.match(/^([a-zA-Z][\w+.-]*):/)?.[1]?.toLowerCase();
     if (scheme === 'mlflow-artifacts') {
       await this.client.request({
@@ -128,10 +127,7 @@ export class RestTrackingStore implements TrackingStore {
     }
     if (scheme === 'file' || scheme === undefined) {
       const root = scheme === 'file' ? fileURLToPath(run.artifactUri) : run.artifactUri;
-      const destination = path.join(root, ...artifactPath.split('/'));
-      await fs.mkdir(path.dirname(destination), { recursive: true });
-      await fs.copyFile(localPath, destination);
-      return { localPath, artifactPath, status: 'stored' };
+      return copyArtifact(root, localPath, artifactPath);
     }
     return {
       localPath,

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initTensorflow } from '../model/backend';
 import { registerWasmGradientKernels } from '../model/wasm-gradients';
-import { randomData, seededRandom } from '../onnx/parity';
+import { mulberry32 } from '../data/split';
+import { randomData } from '../onnx/parity';
 import { parseTrainingConfig, type PhaseConfig } from './config';
 import { splitModel, type ModelSplit } from './model-split';
 import { lineProgress } from './progress';
@@ -145,7 +146,7 @@ describe('trainPhase', () => {
     const count = 64;
     const images = tf.tensor(randomData(count * TOY_SIZE * TOY_SIZE * 4, 11), [count, TOY_SIZE, TOY_SIZE, 4]);
     const features = (split.frozen.predict(images) as tf.Tensor).dataSync() as Float32Array;
-    const random = seededRandom(4);
+    const random = mulberry32(4);
     const labels = Float32Array.from({ length: count }, () => (random() > 0.5 ? 1 : 0));
     const frozenBefore = captureWeights(classifier, ['stem']);
     const tunedBefore = captureWeights(classifier, ['expand', 'depthwise', 'project', 'dense', 'output']);

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./libs/training/src/onnx/testing/onnxruntime-environment.js
- */
 import * as tf from '@tensorflow/tfjs';
 import { initTensorflow } from '../../model/backend';
 import { applyLayer, buildAndCompare } from '../testing/parity';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { compareWithOnnx, randomData, type ParityResult } from '../parity';
 
-export { compareWithOnnx, maxAbsDifference, randomData, seededRandom } from '../parity';
+export { compareWithOnnx, maxAbsDifference, randomData } from '../parity';
 export type { ParityResult } from '../parity';
 
 /**
