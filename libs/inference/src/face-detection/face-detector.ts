@@ -121,6 +121,36 @@ export function mergeFaceCandidates(
     .slice(0, options.maxFaces);
 }
 
+/** A photo's detection inputs come from its plan's level images, each the photo resized (see detectionPyramid). */
+export interface DetectionPyramid {
+  /** The photo's size, which the plan and the candidates' pixels refer to. */
+  width: number;
+  height: number;
+  /** The level images in plan order (faceDetectionPlan). */
+  levels: DecodedImage[];
+}
+
+/**
+ * The level images of `levels` (faceDetectionPlan of `image`). Each coarser level is resized from the one before
+ * rather than from the large source, so it is cheap, and a level's pixels are the same wherever it is made: a
+ * photo that several workers share has its pyramid made once.
+ */
+export async function detectionPyramid(
+  image: DecodedImage,
+  levels: readonly DetectionLevel[],
+): Promise<DetectionPyramid> {
+  assertRgbShape(image.data, image.width, image.height);
+  const levelImages: DecodedImage[] = [];
+  let previous = image;
+  for (const level of levels) {
+    const isSameSize = level.width === previous.width && level.height === previous.height;
+    const source = level.width <= previous.width && level.height <= previous.height ? previous : image;
+    previous = isSameSize ? previous : await resizeImage(source, level.width, level.height);
+    levelImages.push(previous);
+  }
+  return { width: image.width, height: image.height, levels: levelImages };
+}
+
 function inSizeRange(candidate: FaceCandidate, view: DetectionView, inputSize: number): boolean {
   const size = Math.sqrt((candidate.xMax - candidate.xMin) * (candidate.yMax - candidate.yMin)) * inputSize;
   return size >= view.faceSizeRange.min && size <= view.faceSizeRange.max;
@@ -189,41 +219,45 @@ export class FaceDetector {
 
   async detect(image: DecodedImage, options: FaceDetectOptions = {}): Promise<FaceDetection[]> {
     const resolved = resolveFaceDetectOptions(options, this.defaults);
-    const candidates = await this.candidates(image, resolved);
-    return mergeFaceCandidates(candidates.flat(), image.width, image.height, resolved);
+    const levels = faceDetectionPlan(image.width, image.height, resolved);
+    return this.detectInPyramid(await detectionPyramid(image, levels), resolved);
+  }
+
+  /** As detect(), on the level images of the photo's plan (detectionPyramid), e.g. made once for several workers. */
+  async detectInPyramid(
+    pyramid: DetectionPyramid,
+    options: FaceDetectOptions = {},
+  ): Promise<FaceDetection[]> {
+    const resolved = resolveFaceDetectOptions(options, this.defaults);
+    const candidates = await this.candidates(pyramid, resolved);
+    return mergeFaceCandidates(candidates.flat(), pyramid.width, pyramid.height, resolved);
   }
 
   /**
    * Step 1 of detection: the candidates (source pixels) of the plan's inputs `units` (indexes into
-   * detectionUnits(plan); default all), one list per unit, in the order given.
+   * detectionUnits(plan); default all), one list per unit, in the order given. `pyramid` holds the level
+   * images at least up to the last level those units use.
    */
   async candidates(
-    image: DecodedImage,
+    pyramid: DetectionPyramid,
     options: FaceDetectOptions = {},
     units?: readonly number[],
   ): Promise<FaceCandidate[][]> {
-    assertRgbShape(image.data, image.width, image.height);
     const resolved = resolveFaceDetectOptions(options, this.defaults);
-    const levels = faceDetectionPlan(image.width, image.height, resolved);
+    const levels = faceDetectionPlan(pyramid.width, pyramid.height, resolved);
     const allUnits = detectionUnits(levels);
     const wanted = units ?? allUnits.map((_, index) => index);
-    const lastLevel = Math.max(-1, ...wanted.map((index) => allUnits[index].level));
-    // Each coarser level is resized from the one before, so a level's pixels are the same whoever runs it.
-    const levelImages: DecodedImage[] = [];
-    let previous = image;
-    for (const level of levels.slice(0, lastLevel + 1)) {
-      const isSameSize = level.width === previous.width && level.height === previous.height;
-      const source = level.width <= previous.width && level.height <= previous.height ? previous : image;
-      previous = isSameSize ? previous : await resizeImage(source, level.width, level.height);
-      levelImages.push(previous);
-    }
     const minScore = Math.min(resolved.minScore, CANDIDATE_MIN_SCORE);
     const found: FaceCandidate[][] = [];
     for (const index of wanted) {
       const { level, view } = allUnits[index];
+      const levelImage = pyramid.levels[level];
       const { width, height, views } = levels[level];
-      const scale = { x: width / image.width, y: height / image.height };
-      found.push(await this.runView(levelImages[level], scale, views[view], minScore));
+      if (!levelImage || levelImage.width !== width || levelImage.height !== height) {
+        throw new RangeError(`The pyramid has no ${width}x${height} image for level ${level}`);
+      }
+      const scale = { x: width / pyramid.width, y: height / pyramid.height };
+      found.push(await this.runView(levelImage, scale, views[view], minScore));
     }
     return found;
   }

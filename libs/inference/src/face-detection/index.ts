@@ -22,12 +22,13 @@ export type {
 export {
   DEFAULT_FACE_DETECT_OPTIONS,
   defaultMinFaceSize,
+  detectionPyramid,
   faceDetectionPlan,
   FaceDetector,
   mergeFaceCandidates,
   resolveFaceDetectOptions,
 } from './face-detector';
-export type { FaceDetectorOptions, ResolvedFaceDetectOptions } from './face-detector';
+export type { DetectionPyramid, FaceDetectorOptions, ResolvedFaceDetectOptions } from './face-detector';
 export { inputToSource, letterboxTransform, sourceToInput } from './letterbox';
 export type { ViewTransform } from './letterbox';
 export { intersectionOverUnion, weightedNonMaxSuppression } from './weighted-nms';

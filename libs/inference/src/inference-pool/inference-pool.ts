@@ -2,8 +2,14 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { DecodedImage } from '@maskd/imaging';
 import { splitDetectionUnits } from '../face-detection/detection-parts';
+import type { DetectionLevel } from '../face-detection/detection-plan';
 import type { FaceDetection, FaceDetectOptions } from '../face-detection/face-detection';
-import { faceDetectionPlan, resolveFaceDetectOptions } from '../face-detection/face-detector';
+import {
+  DetectionPyramid,
+  detectionPyramid,
+  faceDetectionPlan,
+  resolveFaceDetectOptions,
+} from '../face-detection/face-detector';
 import { MaskClassifier, packBatch } from '../mask-classifier/mask-classifier';
 import { MASK_INPUT_LENGTH, ModelSignature } from '../mask-classifier/model-signature';
 import type { SessionThreads } from '../session-options';
@@ -14,7 +20,7 @@ import type {
   FaceDetectorFiles,
   FaceDetectorState,
   InferenceWorkerData,
-  SharedImage,
+  SharedPyramid,
   WorkerMessage,
 } from './worker-protocol';
 
@@ -68,7 +74,9 @@ export class InferenceUnavailableError extends Error {
 }
 
 interface QueuedDetection extends DetectionJob {
-  image: SharedImage;
+  pyramid: SharedPyramid;
+  /** The photo's detection plan (faceDetectionPlan), which the pyramid's levels follow. */
+  plan: DetectionLevel[];
 }
 
 type Job =
@@ -187,25 +195,27 @@ export class InferencePool implements MaskClassifier {
     return results;
   }
 
-  /** Faces in `image` (its pixels are copied for the workers), as FaceDetector.detect finds them. */
+  /**
+   * Faces in `image`, as FaceDetector.detect finds them. The detector's level images (see detectionPyramid) are
+   * made here, once, and shared with the workers: idle workers that split the photo's inputs all need them, and
+   * they are a fraction of the photo's pixels.
+   */
   async detectFaces(image: DecodedImage, options: FaceDetectOptions = {}): Promise<FaceDetection[]> {
-    this.assertServing();
-    resolveFaceDetectOptions(options); // invalid options fail here, not in a worker
-    if (this.detectorState?.status !== 'ready') {
-      const why = this.detectorState
-        ? `it failed to load: ${this.detectorState.error}`
-        : 'it was not configured';
-      throw new InferenceUnavailableError(`The face detector is not available: ${why}`);
-    }
-    if (this.detections.length >= this.options.maxQueuedDetections) {
-      throw new InferenceOverloadedError(this.detections.length, this.options.maxQueuedDetections);
-    }
-    const { width, height, format } = image;
-    const data = new Uint8Array(new SharedArrayBuffer(image.data.length));
-    data.set(image.data);
-    const shared = { data, width, height, format };
+    const resolved = resolveFaceDetectOptions(options); // invalid options fail here, not in a worker
+    this.assertCanDetect();
+    const plan = faceDetectionPlan(image.width, image.height, resolved);
+    const pyramid = sharedPyramid(await detectionPyramid(image, plan));
+    this.assertCanDetect(); // the pool may have started closing, or filled up, meanwhile
     const faces = new Promise<FaceDetection[]>((resolve, reject) =>
-      this.detections.push({ image: shared, options, enqueuedAt: performance.now(), resolve, reject }),
+      this.detections.push({
+        image: { width: image.width, height: image.height },
+        pyramid,
+        plan,
+        options,
+        enqueuedAt: performance.now(),
+        resolve,
+        reject,
+      }),
     );
     this.dispatch();
     return faces;
@@ -219,6 +229,19 @@ export class InferencePool implements MaskClassifier {
       this.dispatch();
     }).then(() => this.terminateWorkers());
     return this.closed;
+  }
+
+  private assertCanDetect(): void {
+    this.assertServing();
+    if (this.detectorState?.status !== 'ready') {
+      const why = this.detectorState
+        ? `it failed to load: ${this.detectorState.error}`
+        : 'it was not configured';
+      throw new InferenceUnavailableError(`The face detector is not available: ${why}`);
+    }
+    if (this.detections.length >= this.options.maxQueuedDetections) {
+      throw new InferenceOverloadedError(this.detections.length, this.options.maxQueuedDetections);
+    }
   }
 
   private assertServing(): void {
@@ -328,9 +351,7 @@ export class InferencePool implements MaskClassifier {
   private detectionParts(job: QueuedDetection, idleWorkers: number): Job[] {
     const whole: Job[] = [{ task: 'face-detection', job }];
     if (idleWorkers < 2) return whole;
-    const { width, height } = job.image;
-    const plan = faceDetectionPlan(width, height, resolveFaceDetectOptions(job.options));
-    const parts = splitDetectionUnits(plan, idleWorkers);
+    const parts = splitDetectionUnits(job.plan, idleWorkers);
     if (parts.length < 2) return whole;
     const split = new SplitDetection(job, parts);
     return parts.map((units) => ({ task: 'face-detection', job, part: { units, split } }));
@@ -346,9 +367,9 @@ export class InferencePool implements MaskClassifier {
       const solo = alone && job.slices.every((slice) => slice.solo);
       slot.worker.postMessage({ type: 'classify', id, batch, solo }, [batch.buffer as ArrayBuffer]);
     } else {
-      const { image, options } = job.job;
+      const { pyramid, options } = job.job;
       slot.running = { ...job, id, queueMs: performance.now() - job.job.enqueuedAt };
-      slot.worker.postMessage({ type: 'detect', id, image, options, units: job.part?.units });
+      slot.worker.postMessage({ type: 'detect', id, pyramid, options, units: job.part?.units });
     }
   }
 
@@ -394,6 +415,19 @@ export class InferencePool implements MaskClassifier {
     this.slots.clear();
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
+}
+
+/** The pyramid's level images copied into SharedArrayBuffers, which every worker can read without a copy. */
+function sharedPyramid({ width, height, levels }: DetectionPyramid): SharedPyramid {
+  return {
+    width,
+    height,
+    levels: levels.map((level) => {
+      const data = new Uint8Array(new SharedArrayBuffer(level.data.length));
+      data.set(level.data);
+      return { data, width: level.width, height: level.height, format: level.format };
+    }),
+  };
 }
 
 function failJob(job: Job, error: Error): void {

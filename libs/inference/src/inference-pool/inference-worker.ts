@@ -68,13 +68,20 @@ async function run(
     return { type: 'probabilities', id: request.id, probabilities, runMs: runMs() };
   }
   if (!detector) throw new Error('this worker has no face detector');
-  const { data, ...size } = request.image;
-  const image = { ...size, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+  const { width, height, levels } = request.pyramid;
+  const pyramid = {
+    width,
+    height,
+    levels: levels.map(({ data, ...size }) => ({
+      ...size,
+      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    })),
+  };
   if (request.units) {
-    const candidates = await detector.candidates(image, request.options, request.units);
+    const candidates = await detector.candidates(pyramid, request.options, request.units);
     return { type: 'candidates', id: request.id, candidates, runMs: runMs() };
   }
-  const faces = await detector.detect(image, request.options);
+  const faces = await detector.detectInPyramid(pyramid, request.options);
   return { type: 'faces', id: request.id, faces, runMs: runMs() };
 }
 

@@ -29,6 +29,13 @@ export interface SharedImage {
   format: ImageFormat;
 }
 
+/** A photo's detection pyramid (see detectionPyramid) as it crosses to workers: the level images shared. */
+export interface SharedPyramid {
+  width: number;
+  height: number;
+  levels: SharedImage[];
+}
+
 /** Main thread -> worker. */
 export type WorkerRequest =
   /** N contiguous 224x224x3 mask model inputs; the buffer is transferred. `solo`: nothing else runs. */
@@ -36,7 +43,7 @@ export type WorkerRequest =
   | {
       type: 'detect';
       id: number;
-      image: SharedImage;
+      pyramid: SharedPyramid;
       options: FaceDetectOptions;
       /** Run only these inputs of the plan (splitDetectionUnits) and answer with their candidates. */
       units?: number[];
