@@ -93,7 +93,9 @@ describe('toModelInput', () => {
 
   it('rejects an invalid size, an unknown mode and a malformed image', async () => {
     const image = asDecoded(noiseRgb(8, 8));
-    await expect(toModelInput(image, { size: 0 })).rejects.toThrow(RangeError);
+    await expect(toModelInput(image, { size: 0 })).rejects.toThrow(
+      new RangeError('Model input size must be a positive integer, got 0'),
+    );
     await expect(toModelInput(image, { size: 2.5 })).rejects.toThrow(RangeError);
     await expect(toModelInput(image, { size: 8, resize: 'stretch' as ResizeMode })).rejects.toThrow(
       RangeError,

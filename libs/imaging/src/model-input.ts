@@ -24,8 +24,7 @@ function assertModelInputSize(size: number): void {
  */
 export async function toModelInput(image: DecodedImage, options: ModelInputOptions): Promise<Float32Array> {
   const { size, resize = DEFAULT_RESIZE_MODE, layout = DEFAULT_TENSOR_LAYOUT } = options;
-  if (!Number.isInteger(size) || size < 1)
-    throw new RangeError(`Model input size must be a positive integer`);
+  assertModelInputSize(size);
   assertRgbShape(image.data, image.width, image.height);
 
   const { source, target } = planResize(image.width, image.height, size, resize);
