@@ -12,7 +12,7 @@ export { ImageDecodeError, isImageDecodeError } from './errors';
 export type { ImageErrorCode } from './errors';
 export { sniffImageFormat, SUPPORTED_FORMATS_TEXT } from './image-format';
 export type { ImageFormat } from './image-format';
-export { PREPROCESS_TARGET_SIDE_FACTOR, preprocessImage, toModelInput } from './model-input';
+export { modelInputDecodeOptions, preprocessImage, toModelInput } from './model-input';
 export type { ModelInputOptions, PreprocessOptions } from './model-input';
 export { DEFAULT_TENSOR_LAYOUT, normalizePixels } from './normalize';
 export type { TensorLayout } from './normalize';

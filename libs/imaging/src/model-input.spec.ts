@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { decodeImage } from './decode';
 import { DecodedImage } from './decoded-image';
-import { preprocessImage, toModelInput } from './model-input';
+import { modelInputDecodeOptions, preprocessImage, toModelInput } from './model-input';
 import { planResize, ResizeMode } from './resize';
+import { sharedDataPath } from './shared-data';
+import { describeWithSharedData } from './testing/shared-data-jest';
 import { asDecoded, fromRaw, noiseRgb, Rgb, solidRgb } from './testing/synthetic-images';
 
 const A: Rgb = [255, 0, 51];
@@ -124,6 +127,71 @@ describe('planResize', () => {
       width: 100,
       height: 100,
     });
+  });
+});
+
+/**
+ * How every whole-image path decoded before modelInputDecodeOptions existed: training's feature worker,
+ * preprocessImage and serving's decodeTargetSide each wrote `targetSide: 2 * size` themselves.
+ */
+const previousDecode = (bytes: Buffer, size: number) =>
+  decodeImage(bytes, undefined, { targetSide: 2 * size });
+
+async function expectSameDecode(bytes: Buffer, size: number): Promise<DecodedImage> {
+  const decoded = await decodeImage(bytes, undefined, modelInputDecodeOptions(size));
+  const previous = await previousDecode(bytes, size);
+  // Buffer.equals: jest's toEqual walks large buffers element by element.
+  expect({ ...decoded, data: undefined }).toEqual({ ...previous, data: undefined });
+  expect(decoded.data.equals(previous.data)).toBe(true);
+  return decoded;
+}
+
+describe('modelInputDecodeOptions', () => {
+  it('decodes whole images bit-identically to the previous `targetSide: 2 * size`', async () => {
+    const sizes: [number, number][] = [
+      [40, 30], // smaller than the input: untouched
+      [127, 129], // shorter side just under 2 x 2 x 32: untouched
+      [128, 200], // exactly 2 x 2 x 32: reduced
+      [400, 300], // JPEG shrink-on-load
+    ];
+    for (const [width, height] of sizes) {
+      const raw = noiseRgb(width, height, width);
+      for (const bytes of [
+        await fromRaw(raw).jpeg().toBuffer(),
+        await fromRaw(raw).png().toBuffer(),
+        await fromRaw(raw).webp().toBuffer(),
+      ]) {
+        const decoded = await expectSameDecode(bytes, 32);
+        expect(Math.min(decoded.width, decoded.height)).toBe(
+          Math.min(width, height) >= 128 ? 64 : Math.min(width, height),
+        );
+      }
+    }
+  });
+
+  it('validates the size', () => {
+    expect(modelInputDecodeOptions(224)).toEqual({ targetSide: 448 });
+    expect(() => modelInputDecodeOptions(0)).toThrow(RangeError);
+    expect(() => modelInputDecodeOptions(2.5)).toThrow(RangeError);
+  });
+});
+
+describeWithSharedData('modelInputDecodeOptions on dataset images', () => {
+  it('decodes them bit-identically to the previous `targetSide: 2 * size`', async () => {
+    const files = [
+      'with_mask/Mask18.jpg', // 3404 px on its shorter side: 1/4 shrink-on-load, then reduced
+      'with_mask/with_mask175.jpg',
+      'with_mask/0129.png', // 596 px: reduced by libvips, no JPEG shrink
+      'with_mask/black10.webp',
+      'without_mask/223.jpg',
+    ];
+    for (const file of files) {
+      const bytes = await readFile(sharedDataPath('datasets', 'chandrikadeb7', file));
+      const decoded = await expectSameDecode(bytes, 224);
+      const { input } = await preprocessImage(bytes, { size: 224 });
+      const expected = await toModelInput(decoded, { size: 224 });
+      expect(Buffer.from(input.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { decodeImage } from './decode';
+import { decodeImage, DecodeOptions } from './decode';
 import { DecodeLimits } from './decode-limits';
 import { assertRgbShape, DecodedImage, RGB_CHANNELS } from './decoded-image';
 import { DEFAULT_TENSOR_LAYOUT, TensorLayout, writeNormalizedPatch } from './normalize';
@@ -51,19 +51,27 @@ export interface PreprocessOptions extends ModelInputOptions {
  * megapixels then decode at 1/2-1/8 scale (3x faster, a fraction of the memory) and the resize to the model
  * input changes by ~0.4/255 on average; images under 2 x 2 x size on the shorter side are untouched.
  */
-export const PREPROCESS_TARGET_SIDE_FACTOR = 2;
+const PREPROCESS_TARGET_SIDE_FACTOR = 2;
 
 /**
- * decodeImage + toModelInput for a whole image, the path shared by training and serving. `image` is the
- * decoded image (reduced for large photos, see PREPROCESS_TARGET_SIDE_FACTOR; its sourceWidth/sourceHeight
- * give the original size).
+ * How to decode a whole image that becomes one model input of side `size`. Training (its feature worker),
+ * evaluation and serving's whole-image mode all decode with these options, so an unaugmented training image
+ * and the same image sent to the API give the same model input.
+ */
+export function modelInputDecodeOptions(size: number): DecodeOptions & { targetSide: number } {
+  assertModelInputSize(size);
+  return { targetSide: PREPROCESS_TARGET_SIDE_FACTOR * size };
+}
+
+/**
+ * decodeImage (with modelInputDecodeOptions) + toModelInput for a whole image in one call, for evaluation,
+ * the export check, benchmarks and tests. `image` is the decoded image (reduced for large photos, see
+ * PREPROCESS_TARGET_SIDE_FACTOR; its sourceWidth/sourceHeight give the original size).
  */
 export async function preprocessImage(
   bytes: Buffer,
   options: PreprocessOptions,
 ): Promise<{ input: Float32Array; image: DecodedImage }> {
-  assertModelInputSize(options.size);
-  const targetSide = PREPROCESS_TARGET_SIDE_FACTOR * options.size;
-  const image = await decodeImage(bytes, options.limits, { targetSide });
+  const image = await decodeImage(bytes, options.limits, modelInputDecodeOptions(options.size));
   return { input: await toModelInput(image, options), image };
 }

@@ -1,4 +1,4 @@
-import { DecodedImage } from '@maskd/imaging';
+import { DecodedImage, modelInputDecodeOptions } from '@maskd/imaging';
 import { asDecoded, quadrantRgb } from '@maskd/imaging/testing';
 import type { FaceDetection } from '../face-detection/face-detection';
 import { InferenceUnavailableError } from '../inference-pool/inference-pool';
@@ -91,5 +91,7 @@ describe('imageRegions', () => {
     expect(decodeTargetSide('auto', { size: 224 })).toBe(1080);
     expect(decodeTargetSide('faces', { size: 224 })).toBe(1080);
     expect(decodeTargetSide('whole', { size: 224 })).toBe(448);
+    // The whole-image decode is training's.
+    expect(decodeTargetSide('whole', { size: 96 })).toBe(modelInputDecodeOptions(96).targetSide);
   });
 });

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { DecodedImage, ModelInputOptions, PREPROCESS_TARGET_SIDE_FACTOR, toModelInput } from '@maskd/imaging';
+import { DecodedImage, ModelInputOptions, modelInputDecodeOptions, toModelInput } from '@maskd/imaging';
 import { faceCropInputs, OnModelInput } from '../face-detection/face-crops';
 import type { FaceDetection, FaceDetectOptions } from '../face-detection/face-detection';
 import { InferenceUnavailableError } from '../inference-pool/inference-pool';
@@ -18,9 +18,12 @@ export interface FaceFinder {
  */
 export const FACE_DECODE_TARGET_SIDE = 1080;
 
-/** The `targetSide` to decode with (see decodeImage): whole images need only twice the model input. */
+/**
+ * The `targetSide` to decode with (see decodeImage): a whole image is decoded as training decodes it
+ * (modelInputDecodeOptions); faces are looked for in up to FACE_DECODE_TARGET_SIDE.
+ */
 export function decodeTargetSide(mode: DetectMode, input: ModelInputOptions): number {
-  return mode === 'whole' ? PREPROCESS_TARGET_SIDE_FACTOR * input.size : FACE_DECODE_TARGET_SIDE;
+  return mode === 'whole' ? modelInputDecodeOptions(input.size).targetSide : FACE_DECODE_TARGET_SIDE;
 }
 
 export interface RegionOptions {

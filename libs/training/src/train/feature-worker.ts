@@ -10,7 +10,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import {
   decodeImage,
   DEFAULT_RESIZE_MODE,
-  PREPROCESS_TARGET_SIDE_FACTOR,
+  modelInputDecodeOptions,
   toModelInput,
   type DecodedImage,
 } from '@maskd/imaging';
@@ -29,10 +29,8 @@ let session: InferenceSession | undefined;
 const decoded: DecodedImage[] = [];
 
 async function decodeFile(file: string): Promise<DecodedImage> {
-  // Exactly preprocessImage's decode, so an unaugmented training image is the model input serving would make.
-  return decodeImage(await readFile(file), undefined, {
-    targetSide: PREPROCESS_TARGET_SIDE_FACTOR * data.inputSize,
-  });
+  // The whole-image decode serving uses too, so an unaugmented training image is the model input serving makes.
+  return decodeImage(await readFile(file), undefined, modelInputDecodeOptions(data.inputSize));
 }
 
 function modelInput(image: DecodedImage): Promise<Float32Array> {
