@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { mapWithConcurrency } from '../map-with-concurrency';
 import { maskdVersion } from '../tracking/source-info';
 import {
   countRows,
@@ -206,27 +207,6 @@ function toManifestRow(draft: Draft): ManifestRow {
     group: draft.reason === 'exact_duplicate' || !draft.reason ? draft.group : undefined,
     reason: draft.reason,
   };
-}
-
-/** Maps in input order with at most `limit` calls in flight. */
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-  onProgress?: (done: number, total: number) => void,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-      onProgress?.(++done, items.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {

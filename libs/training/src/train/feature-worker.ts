@@ -14,6 +14,7 @@ import {
   toModelInput,
   type DecodedImage,
 } from '@maskd/imaging';
+import { mapWithConcurrency } from '../map-with-concurrency';
 import { createOnnxSession, runOnnx } from '../onnx/onnx-session';
 import { applyAugmentation, augmentationRandom, sampleAugmentation } from './augmentation';
 import type { FeatureRequest, FeatureResponse, FeatureTimings, FeatureWorkerData } from './feature-protocol';
@@ -37,19 +38,6 @@ function modelInput(image: DecodedImage): Promise<Float32Array> {
   return toModelInput(image, { size: data.inputSize, resize: DEFAULT_RESIZE_MODE, layout: 'nhwc' });
 }
 
-async function mapLimited<T>(count: number, body: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const run = async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await body(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, run));
-  return results;
-}
-
 /** A batch of model inputs ready for onnxruntime. */
 interface PreparedBatch {
   inputs: Float32Array;
@@ -57,15 +45,17 @@ interface PreparedBatch {
   prepareMs: number;
 }
 
-async function prepareBatch(
-  count: number,
-  input: (index: number) => Promise<Float32Array>,
+async function prepareBatch<T>(
+  items: readonly T[],
+  input: (item: T) => Promise<Float32Array>,
 ): Promise<PreparedBatch> {
   const started = performance.now();
   const length = data.inputSize * data.inputSize * 3;
-  const inputs = new Float32Array(count * length);
-  await mapLimited(count, async (index) => inputs.set(await input(index), index * length));
-  return { inputs, count, prepareMs: performance.now() - started };
+  const inputs = new Float32Array(items.length * length);
+  await mapWithConcurrency(items, CONCURRENCY, async (item, index) =>
+    inputs.set(await input(item), index * length),
+  );
+  return { inputs, count: items.length, prepareMs: performance.now() - started };
 }
 
 async function infer(batch: PreparedBatch): Promise<{ features: Float32Array; timings: FeatureTimings }> {
@@ -85,14 +75,14 @@ function prepareRequest(
   request: FeatureRequest & { type: 'train-batch' | 'file-batch' },
 ): Promise<PreparedBatch> {
   if (request.type === 'file-batch') {
-    return prepareBatch(request.paths.length, async (i) => modelInput(await decodeFile(request.paths[i])));
+    return prepareBatch(request.paths, async (file) => modelInput(await decodeFile(file)));
   }
   const { indices, epoch, augment } = request;
-  return prepareBatch(indices.length, async (i) => {
-    const image = decoded[indices[i]];
-    if (!image) throw new Error(`training image ${indices[i]} is not decoded`);
+  return prepareBatch(indices, async (imageIndex) => {
+    const image = decoded[imageIndex];
+    if (!image) throw new Error(`training image ${imageIndex} is not decoded`);
     if (!augment) return modelInput(image);
-    const params = sampleAugmentation(data.augmentation, augmentationRandom(data.seed, epoch, indices[i]));
+    const params = sampleAugmentation(data.augmentation, augmentationRandom(data.seed, epoch, imageIndex));
     return modelInput(await applyAugmentation(image, params));
   });
 }
@@ -104,15 +94,19 @@ async function handle(request: FeatureRequest & { type: 'load-model' | 'decode' 
     post({ type: 'done', id: request.id });
     return;
   }
-  const total = data.trainPaths.length;
-  let done = 0;
   let bytes = 0;
-  const images = await mapLimited(total, async (index) => {
-    const image = await decodeFile(data.trainPaths[index]);
-    bytes += image.data.byteLength;
-    if (++done % 100 === 0 || done === total) post({ type: 'progress', id: request.id, done, total });
-    return image;
-  });
+  const images = await mapWithConcurrency(
+    data.trainPaths,
+    CONCURRENCY,
+    async (file) => {
+      const image = await decodeFile(file);
+      bytes += image.data.byteLength;
+      return image;
+    },
+    (done, total) => {
+      if (done % 100 === 0 || done === total) post({ type: 'progress', id: request.id, done, total });
+    },
+  );
   decoded.splice(0, decoded.length, ...images);
   post({ type: 'done', id: request.id, decodedBytes: bytes });
 }
