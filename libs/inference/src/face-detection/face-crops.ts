@@ -11,6 +11,12 @@ import { Box, cropRegion, DecodedImage, ModelInputOptions, toModelInput } from '
  */
 export const FACE_CROP_MARGIN = 0.2;
 
+/**
+ * Most faces classified per image by the API (FACE_MAX_FACES) and the CLI (--max-faces): the best-scored ones.
+ * Bounds the work one image can cause; the detector's own default (DEFAULT_FACE_DETECT_OPTIONS) is higher.
+ */
+export const MAX_CLASSIFIED_FACES = 64;
+
 export interface FaceCropOptions extends ModelInputOptions {
   /** Fraction of the box's width/height added on each side before cropping (see cropRegion). */
   margin: number;

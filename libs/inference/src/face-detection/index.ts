@@ -32,5 +32,5 @@ export type { DetectionPyramid, FaceDetectorOptions, ResolvedFaceDetectOptions }
 export { inputToSource, letterboxTransform, sourceToInput } from './letterbox';
 export type { ViewTransform } from './letterbox';
 export { intersectionOverUnion, weightedNonMaxSuppression } from './weighted-nms';
-export { FACE_CROP_MARGIN, faceCropInputs } from './face-crops';
+export { FACE_CROP_MARGIN, faceCropInputs, MAX_CLASSIFIED_FACES } from './face-crops';
 export type { FaceCropOptions, OnModelInput } from './face-crops';
