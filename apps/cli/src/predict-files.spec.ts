@@ -12,11 +12,16 @@ import { join } from 'node:path';
 import { decodeImage, repoRoot, sharedDataPath } from '@maskd/imaging';
 import { describeWithSharedData, fromRaw, noiseRgb } from '@maskd/imaging/testing';
 import { FaceDetector, MaskModelCard, OnnxMaskClassifier, verifyModel } from '@maskd/inference';
-import { collectImageFiles, FilePrediction, PredictModels, predictFiles } from './predict-files';
+import { collectImageFiles, InputFile } from './collect-images';
+import { FilePrediction, PredictModels, predictFiles } from './predict-files';
 
 const SHIPPED_MASK_MODEL = join(repoRoot(), 'models', 'mask_detector.onnx');
 
-async function collect(files: string[], models: PredictModels, options: Parameters<typeof predictFiles>[2]) {
+async function collect(
+  files: InputFile[],
+  models: PredictModels,
+  options: Parameters<typeof predictFiles>[2],
+) {
   const results: FilePrediction[] = [];
   for await (const result of predictFiles(files, models, options)) results.push(result);
   return results;
@@ -62,23 +67,14 @@ describe('predict-files', () => {
     await Promise.all([classifier.close(), detector.release()]);
   });
 
-  it('expands folders to their image files, sorted and recursive, and keeps named files as given', async () => {
-    const files = await collectImageFiles([dir, join(dir, 'notes.txt'), join(dir, 'absent.jpg')]);
-    expect(files).toEqual([
-      join(dir, 'a.PNG'),
-      join(dir, 'b.jpg'),
-      join(dir, 'nested', 'deeper', 'c.webp'),
-      join(dir, 'nested', 'fake.jpg'),
-      join(dir, 'notes.txt'),
-      join(dir, 'absent.jpg'),
-    ]);
-  });
-
   it('classifies whole images in batches with the shipped model and reports each bad file in place', async () => {
-    const files = await collectImageFiles([dir, join(dir, 'notes.txt'), join(dir, 'absent.jpg')]);
+    const files = [
+      ...(await collectImageFiles([dir, join(dir, 'notes.txt'), join(dir, 'absent.jpg')])),
+      { file: join(dir, 'locked'), error: 'cannot read folder: permission denied' },
+    ];
     const results = await collect(files, models, { mode: 'whole', batchSize: 2 });
 
-    expect(results.map((result) => result.file)).toEqual(files);
+    expect(results.map((result) => result.file)).toEqual(files.map((entry) => entry.file));
     expect(results.map((result) => ('error' in result ? result.error : 'ok'))).toEqual([
       'ok',
       'ok',
@@ -86,6 +82,7 @@ describe('predict-files', () => {
       'Unsupported image format: send JPEG, PNG, WebP, GIF, TIFF or AVIF.',
       'Unsupported image format: send JPEG, PNG, WebP, GIF, TIFF or AVIF.',
       'file not found',
+      'cannot read folder: permission denied',
     ]);
     for (const result of results.slice(0, 3)) {
       expect(result).toEqual({
@@ -102,14 +99,26 @@ describe('predict-files', () => {
 
   it('falls back to the whole image in auto mode when no face is found; faces mode has no verdict', async () => {
     const file = join(dir, 'b.jpg');
-    const [auto] = await collect([file], models, { mode: 'auto', batchSize: 4 });
+    const [auto] = await collect([{ file }], models, { mode: 'auto', batchSize: 4 });
     expect(auto).toMatchObject({
       mode: 'auto',
       faces: [],
       message: expect.stringMatching(/^No face found, so/),
     });
-    const [faces] = await collect([file], models, { mode: 'faces', batchSize: 4 });
+    const [faces] = await collect([{ file }], models, { mode: 'faces', batchSize: 4 });
     expect(faces).toMatchObject({ mode: 'faces', faces: [], prediction: null, message: 'No face found' });
+  });
+
+  it('reports an annotated copy it cannot write as that file failing, and goes on', async () => {
+    const out = join(dir, 'blocked-annotations');
+    mkdirSync(join(out, 'b.jpg'), { recursive: true }); // a folder where b.jpg's annotated copy would go
+    const files = [{ file: join(dir, 'b.jpg') }, { file: join(dir, 'a.PNG') }];
+    const results = await collect(files, models, { mode: 'whole', batchSize: 4, annotateDir: out });
+    expect(results).toEqual([
+      { file: join(dir, 'b.jpg'), error: `cannot write ${join(out, 'b.jpg')}: is a directory` },
+      expect.objectContaining({ file: join(dir, 'a.PNG'), annotated: join(out, 'a.jpg') }),
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['a.jpg', 'b.jpg']);
   });
 
   describeWithSharedData('on scene photos', () => {

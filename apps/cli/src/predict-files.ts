@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { decodeImage, DecodedImage } from '@maskd/imaging';
 import {
@@ -17,9 +17,8 @@ import {
   VerdictJson,
   verdictJson,
 } from '@maskd/inference';
-
-/** Extensions picked up when walking a folder; files named explicitly are read whatever their name. */
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
+import { InputFile } from './collect-images';
+import { fileErrorMessage } from './file-error';
 
 /** One line of output: the API's answer for the file (and where its annotated copy went), or the error. */
 export type FilePrediction =
@@ -41,41 +40,6 @@ export interface PredictOptions {
   /** Write `<name>.jpg` with the faces drawn into this folder. */
   annotateDir?: string;
 }
-
-/**
- * The files to classify: each file argument as given, and every image file under each folder
- * argument (recursively, sorted). A path that does not exist is reported as a file that fails.
- */
-export async function collectImageFiles(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const path of paths) {
-    const stats = await stat(path).catch(() => undefined);
-    if (stats?.isDirectory()) files.push(...(await imagesUnder(path)));
-    else files.push(path);
-  }
-  return files;
-}
-
-async function imagesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map(async (entry) => {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) return imagesUnder(path);
-        return entry.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()) ? [path] : [];
-      }),
-  );
-  return nested.flat();
-}
-
-const errorMessage = (error: unknown) => {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a directory';
-  return error instanceof Error ? error.message : String(error);
-};
 
 /** One file after decoding: what to classify (and the image, kept for annotation), or why it failed. */
 type Prepared = { regions: ImageRegions; image?: DecodedImage } | { error: string };
@@ -107,7 +71,7 @@ async function classifyAll(classifier: MaskClassifier, inputs: Float32Array[], b
  * in order, and writes annotated copies when asked.
  */
 export async function* predictFiles(
-  files: readonly string[],
+  files: readonly InputFile[],
   models: PredictModels,
   options: PredictOptions,
 ): AsyncGenerator<FilePrediction> {
@@ -117,7 +81,8 @@ export async function* predictFiles(
   for (let start = 0; start < files.length; start += options.batchSize) {
     const batch = files.slice(start, start + options.batchSize);
     const prepared = await Promise.all(
-      batch.map(async (file): Promise<Prepared> => {
+      batch.map(async ({ file, error }): Promise<Prepared> => {
+        if (error !== undefined) return { error };
         try {
           const bytes = await readFile(file);
           const image = await decodeImage(bytes, {}, { targetSide: decodeTargetSide(options.mode, input) });
@@ -130,7 +95,7 @@ export async function* predictFiles(
           });
           return { image: annotationPath ? image : undefined, regions };
         } catch (error) {
-          return { error: errorMessage(error) };
+          return { error: fileErrorMessage(error) };
         }
       }),
     );
@@ -138,7 +103,7 @@ export async function* predictFiles(
     const probabilities = await classifyAll(models.classifier, inputs, options.batchSize);
     let next = 0;
     for (const [index, entry] of prepared.entries()) {
-      const file = batch[index];
+      const { file } = batch[index];
       if ('error' in entry) {
         yield { file, error: entry.error };
         continue;
@@ -150,7 +115,12 @@ export async function* predictFiles(
       const result: FilePrediction = { file, mode: options.mode, ...verdictJson(verdict) };
       if (annotationPath) {
         result.annotated = annotationPath(file);
-        await writeFile(result.annotated, await annotateVerdict(image!, verdict));
+        try {
+          await writeFile(result.annotated, await annotateVerdict(image!, verdict));
+        } catch (error) {
+          yield { file, error: `cannot write ${result.annotated}: ${fileErrorMessage(error)}` };
+          continue;
+        }
       }
       yield result;
     }

@@ -1,10 +1,10 @@
 /**
  * npm run predict -- <files or folders...> [--mode auto|faces|whole | --faces] [--json] [--annotate <dir>]
- *                    [--batch-size N] [--model path] [--detection-mode balanced] [--min-score 0.5]
- * One line per file (verdict, confidence and faces, or the error); exit code 1 if any file failed, 2 if a
- * model cannot be loaded.
+ *                    [--batch-size N] [--model path] [--detection-mode balanced] [--min-score 0.5] [--max-faces 64]
+ * One line per file (verdict, confidence and faces, or the error); exit codes in EXIT_CODES_HELP.
  */
-import { join } from 'node:path';
+import { access, constants, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { repoRoot } from '@maskd/imaging';
 import {
@@ -14,13 +14,24 @@ import {
   FACE_DETECTION_MODES,
   FaceDetectionMode,
   FaceDetector,
+  FACE_DETECTOR_CARD_FILE,
   FaceFinder,
+  MAX_CLASSIFIED_FACES,
   MaskModelCard,
   OnnxMaskClassifier,
   verifyFaceDetectorModel,
   verifyModel,
 } from '@maskd/inference';
-import { collectImageFiles, FilePrediction, predictFiles } from './predict-files';
+import { collectImageFiles, IMAGE_EXTENSIONS } from './collect-images';
+import { fileErrorMessage } from './file-error';
+import { FilePrediction, predictFiles } from './predict-files';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  every file was classified
+  1  a file or folder could not be read or decoded (reported on its own line), no image file was
+     found, or a usage error (a bad option, an --annotate folder that cannot be created)
+  2  a model cannot be loaded`;
 
 interface Options {
   json?: boolean;
@@ -31,6 +42,7 @@ interface Options {
   annotate?: string;
   detectionMode: FaceDetectionMode;
   minScore: number;
+  maxFaces: number;
 }
 
 function positiveInteger(value: string): number {
@@ -60,6 +72,30 @@ function formatLine(result: FilePrediction, json: boolean): string {
   return [`${result.file}: ${verdict}`, ...details].join('\n  ');
 }
 
+/**
+ * The face detector's card beside the mask model, else in the repository's models/: as the API, whose detector
+ * comes from MODEL_DIR (default <repo>/models) whatever MODEL_PATH names.
+ */
+async function faceDetectorCardPath(maskModelPath: string): Promise<string> {
+  const beside = join(dirname(maskModelPath), FACE_DETECTOR_CARD_FILE);
+  const found = await access(beside).then(
+    () => true,
+    () => false,
+  );
+  return found ? beside : join(repoRoot(), 'models', FACE_DETECTOR_CARD_FILE);
+}
+
+/** Creates the --annotate folder if needed; why it cannot be written to, if so. */
+async function prepareAnnotateDir(dir: string): Promise<string | undefined> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return fileErrorMessage(error);
+  }
+}
+
 /** The in-process models: the classifier always, the face detector unless the mode is whole. */
 async function loadModels(options: Options): Promise<{
   classifier: OnnxMaskClassifier;
@@ -69,7 +105,7 @@ async function loadModels(options: Options): Promise<{
   const { card } = await verifyModel(options.model);
   const classifier = await OnnxMaskClassifier.load(options.model);
   if (options.mode === 'whole') return { classifier, card };
-  const { files } = await verifyFaceDetectorModel(join(repoRoot(), 'models', 'blazeface.json'));
+  const { files } = await verifyFaceDetectorModel(await faceDetectorCardPath(options.model));
   const path = (variant: string) => files.find((entry) => entry.variant === variant)!.path;
   const detector = await FaceDetector.load({ frontModelPath: path('front'), backModelPath: path('back') });
   return { classifier, card, detector };
@@ -95,7 +131,7 @@ async function main(): Promise<number> {
     .option('--batch-size <n>', 'images per inference run', positiveInteger, 32)
     .option(
       '--model <path>',
-      'mask model (ONNX), with its card <name>.json beside it',
+      `mask model (ONNX), with its card <name>.json beside it; the face detector (${FACE_DETECTOR_CARD_FILE}) is read from the same folder, else from <repo>/models`,
       join(repoRoot(), 'models', 'mask_detector.onnx'),
     )
     .addOption(
@@ -104,10 +140,26 @@ async function main(): Promise<number> {
         .default('balanced'),
     )
     .option('--min-score <p>', 'lowest face detector score', probability, 0.5)
+    .option(
+      '--max-faces <n>',
+      'most faces classified per image (the best-scored ones)',
+      positiveInteger,
+      MAX_CLASSIFIED_FACES,
+    )
+    .addHelpText('after', EXIT_CODES_HELP)
     .parse();
   const paths = program.args;
   const options = program.opts<Options>();
   if (options.faces) options.mode = 'faces';
+
+  const files = await collectImageFiles(paths);
+  if (files.length === 0) {
+    program.error(
+      `error: no image file found in ${paths.join(', ')} (folders are searched for ${[...IMAGE_EXTENSIONS].join(' ')})`,
+    );
+  }
+  const annotateError = options.annotate && (await prepareAnnotateDir(options.annotate));
+  if (annotateError) program.error(`error: cannot write to --annotate ${options.annotate}: ${annotateError}`);
 
   let models: Awaited<ReturnType<typeof loadModels>>;
   try {
@@ -121,7 +173,6 @@ async function main(): Promise<number> {
     detectFaces: (image, detectOptions) => detector.detect(image, detectOptions),
   };
 
-  const files = await collectImageFiles(paths);
   let failed = 0;
   const results = predictFiles(
     files,
@@ -129,7 +180,7 @@ async function main(): Promise<number> {
     {
       mode: options.mode,
       batchSize: options.batchSize,
-      detect: { mode: options.detectionMode, minScore: options.minScore },
+      detect: { mode: options.detectionMode, minScore: options.minScore, maxFaces: options.maxFaces },
       annotateDir: options.annotate,
     },
   );
