@@ -5,10 +5,11 @@ import { ApiConfigService, APP_CONFIG_KEY } from './config/api-config.service';
 import { validateEnvironment } from './config/environment';
 import { HttpErrorFilter } from './filters/http-error.filter';
 import { LoggingModule } from './logging/logging.module';
+import { UploadBudget } from './upload/upload-budget';
 
 /**
- * Cross-cutting pieces every module uses: the validated configuration, JSON logging and the error
- * filter. `env` overrides process.env (tests start the app with their own settings this way).
+ * Cross-cutting pieces every module uses: the validated configuration, JSON logging, the error
+ * filter and the in-flight upload budget. `env` overrides process.env (tests start the app with their own settings this way).
  */
 @Global()
 @Module({})
@@ -25,8 +26,8 @@ export class CommonModule {
         }),
         LoggingModule,
       ],
-      providers: [ApiConfigService, { provide: APP_FILTER, useClass: HttpErrorFilter }],
-      exports: [ApiConfigService],
+      providers: [ApiConfigService, UploadBudget, { provide: APP_FILTER, useClass: HttpErrorFilter }],
+      exports: [ApiConfigService, UploadBudget],
     };
   }
 }

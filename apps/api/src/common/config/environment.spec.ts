@@ -15,6 +15,8 @@ describe('validateEnvironment', () => {
       upload: {
         maxFileBytes: 10 * 1024 * 1024,
         maxBatch: 32,
+        // Two full /detect-batch requests: 32 files of 10 MiB, 16 text fields of 4 KiB, 49 parts' headers.
+        maxBytesInFlight: 2 * (32 * 10 * 1024 * 1024 + 16 * 4096 + 49 * 17 * 1024),
         maxImagePixels: 50_000_000,
         decodeConcurrency: availableParallelism(),
       },
@@ -39,6 +41,7 @@ describe('validateEnvironment', () => {
       MODEL_PATH: 'elsewhere/model.onnx',
       MAX_FILE_BYTES: '1048576',
       MAX_BATCH: '8',
+      MAX_UPLOAD_BYTES_IN_FLIGHT: '20000000',
       INFERENCE_WORKERS: '2',
       ORT_INTRA_OP_THREADS: '2',
       ORT_SOLO_INTRA_OP_THREADS: '0',
@@ -66,7 +69,7 @@ describe('validateEnvironment', () => {
       maxFaces: 10,
       cropMargin: 0,
     });
-    expect(config.upload).toMatchObject({ maxFileBytes: 1048576, maxBatch: 8 });
+    expect(config.upload).toMatchObject({ maxFileBytes: 1048576, maxBatch: 8, maxBytesInFlight: 20_000_000 });
     // The queue always holds at least one full batch.
     expect(config.inference).toMatchObject({
       workers: 2,
@@ -115,5 +118,25 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ MAX_FILE_BYTES: String(200 * 1024 * 1024) })).toThrow(
       'MAX_FILE_BYTES must not be greater than 104857600 (got "209715200")',
     );
+  });
+
+  it('rejects an upload budget that cannot hold one full /detect-batch request, naming the variables', () => {
+    expect(() =>
+      validateEnvironment({
+        MAX_FILE_BYTES: '1000000',
+        MAX_BATCH: '4',
+        MAX_UPLOAD_BYTES_IN_FLIGHT: '4000000',
+      }),
+    ).toThrow(
+      'Invalid configuration:\n  - MAX_UPLOAD_BYTES_IN_FLIGHT must hold one full /detect-batch request: at least ' +
+        '4431104 with MAX_BATCH=4 and MAX_FILE_BYTES=1000000 (got 4000000)',
+    );
+    expect(
+      validateEnvironment({
+        MAX_FILE_BYTES: '1000000',
+        MAX_BATCH: '4',
+        MAX_UPLOAD_BYTES_IN_FLIGHT: '4431104',
+      }).upload.maxBytesInFlight,
+    ).toBe(4_431_104);
   });
 });

@@ -20,6 +20,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { maxUploadRequestBytes } from '../upload/upload-limits';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -62,6 +63,18 @@ export class EnvironmentVariables {
   @Max(256)
   @IsInt()
   MAX_BATCH = 32;
+
+  /**
+   * Upload bytes all requests may hold in memory at once; each request reserves its Content-Length (chunked: the
+   * most a valid request can be) before it is read, and is refused with 503 + Retry-After when that does not fit.
+   * At least one full /detect-batch request; default: two of them.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @Min(1)
+  @Max(64 * 1024 * 1024 * 1024)
+  @IsInt()
+  MAX_UPLOAD_BYTES_IN_FLIGHT?: number;
 
   /** Largest width x height decoded, checked from the header before any pixel is allocated. */
   @Type(() => Number)
@@ -187,7 +200,13 @@ export class EnvironmentVariables {
 export interface AppConfig {
   server: { host: string; port: number };
   models: { dir: string; maskModelPath: string; faceDetectorCardPath: string };
-  upload: { maxFileBytes: number; maxBatch: number; maxImagePixels: number; decodeConcurrency: number };
+  upload: {
+    maxFileBytes: number;
+    maxBatch: number;
+    maxBytesInFlight: number;
+    maxImagePixels: number;
+    decodeConcurrency: number;
+  };
   inference: {
     workers: number;
     intraOpThreads: number;
@@ -212,7 +231,24 @@ export class ConfigValidationError extends Error {
   override readonly name = 'ConfigValidationError';
 }
 
-const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables()).concat('MODEL_PATH', 'FACE_MIN_SIZE');
+const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables()).concat(
+  'MODEL_PATH',
+  'FACE_MIN_SIZE',
+  'MAX_UPLOAD_BYTES_IN_FLIGHT',
+);
+
+/** Rules between variables, checked once each is valid on its own; one line per broken rule, naming them. */
+function inconsistencies(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  const largestBatch = maxUploadRequestBytes(vars.MAX_BATCH, vars.MAX_FILE_BYTES);
+  if (vars.MAX_UPLOAD_BYTES_IN_FLIGHT !== undefined && vars.MAX_UPLOAD_BYTES_IN_FLIGHT < largestBatch) {
+    problems.push(
+      `MAX_UPLOAD_BYTES_IN_FLIGHT must hold one full /detect-batch request: at least ${largestBatch} with ` +
+        `MAX_BATCH=${vars.MAX_BATCH} and MAX_FILE_BYTES=${vars.MAX_FILE_BYTES} (got ${vars.MAX_UPLOAD_BYTES_IN_FLIGHT})`,
+    );
+  }
+  return problems;
+}
 
 /**
  * Validates the environment and returns the typed configuration. Unknown variables are ignored;
@@ -235,6 +271,10 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     });
     throw new ConfigValidationError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const problems = inconsistencies(vars);
+  if (problems.length > 0) {
+    throw new ConfigValidationError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
   return {
     server: { host: vars.HOST, port: vars.PORT },
     models: {
@@ -247,6 +287,8 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     upload: {
       maxFileBytes: vars.MAX_FILE_BYTES,
       maxBatch: vars.MAX_BATCH,
+      maxBytesInFlight:
+        vars.MAX_UPLOAD_BYTES_IN_FLIGHT ?? 2 * maxUploadRequestBytes(vars.MAX_BATCH, vars.MAX_FILE_BYTES),
       maxImagePixels: vars.MAX_IMAGE_PIXELS,
       decodeConcurrency: vars.DECODE_CONCURRENCY,
     },

@@ -2,6 +2,7 @@ import { BadRequestException, NotFoundException, PayloadTooLargeException } from
 import { ImageDecodeError, ImageErrorCode } from '@maskd/imaging';
 import { InferenceOverloadedError, InferenceUnavailableError } from '@maskd/inference';
 import { toHttpError } from './error-body';
+import { UploadBudgetFullError } from '../upload/upload-budget';
 import { ModelUnavailableError } from './model-unavailable.error';
 
 describe('toHttpError', () => {
@@ -44,6 +45,20 @@ describe('toHttpError', () => {
           'The service is at capacity (inference queue is full (256 of 256 images waiting)); retry in 2 s',
       },
       retryAfterSeconds: 2,
+      expected: true,
+    });
+  });
+
+  it('answers a full upload budget like a full queue: 503 and Retry-After', () => {
+    const mb = 1024 * 1024;
+    expect(toHttpError(new UploadBudgetFullError(321 * mb, 642 * mb, 642 * mb))).toEqual({
+      body: {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message:
+          'The service is at capacity (uploads in flight hold 642 MB of 642 MB, this one may need 321 MB); retry in 1 s',
+      },
+      retryAfterSeconds: 1,
       expected: true,
     });
   });

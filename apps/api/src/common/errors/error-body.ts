@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { ImageErrorCode, isImageDecodeError } from '@maskd/imaging';
 import { InferenceOverloadedError, InferenceUnavailableError } from '@maskd/inference';
+import { UploadBudgetFullError } from '../upload/upload-budget';
 import { ModelUnavailableError } from './model-unavailable.error';
 
 /** The one error shape of the API. */
@@ -50,8 +51,8 @@ function clientErrorStatus(error: unknown): number | undefined {
 
 /**
  * Maps anything thrown while handling a request to its status and body: HTTP exceptions as they are,
- * image errors by code (400/413/415/422), a full inference queue or a missing model to 503, and
- * everything else to a 500 whose message reveals nothing internal.
+ * image errors by code (400/413/415/422), a full inference queue or upload budget (503 with Retry-After) or a
+ * missing model to 503, and everything else to a 500 whose message reveals nothing internal.
  */
 export function toHttpError(exception: unknown): HttpError {
   if (exception instanceof HttpException) {
@@ -64,7 +65,7 @@ export function toHttpError(exception: unknown): HttpError {
   if (isImageDecodeError(exception)) {
     return { body: errorBody(IMAGE_ERROR_STATUS[exception.code], exception.message), expected: true };
   }
-  if (exception instanceof InferenceOverloadedError) {
+  if (exception instanceof InferenceOverloadedError || exception instanceof UploadBudgetFullError) {
     const message = `The service is at capacity (${exception.message}); retry in ${exception.retryAfterSeconds} s`;
     return {
       body: errorBody(HttpStatus.SERVICE_UNAVAILABLE, message),

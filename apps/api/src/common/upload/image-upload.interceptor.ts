@@ -4,6 +4,7 @@ import {
   ExecutionContext,
   Injectable,
   NestInterceptor,
+  PayloadTooLargeException,
   Type,
   UnsupportedMediaTypeException,
   mixin,
@@ -13,14 +14,26 @@ import multer, { memoryStorage } from 'multer';
 import { Observable } from 'rxjs';
 import { ApiConfigService } from '../config/api-config.service';
 import { UploadRules, uploadErrorToHttp } from './multer-errors';
+import { UploadBudget } from './upload-budget';
+import { MAX_TEXT_FIELD_BYTES, MAX_TEXT_FIELDS, maxUploadRequestBytes } from './upload-limits';
 
-/** Text fields a form may carry next to its files (e.g. options), and their size. */
-const MAX_TEXT_FIELDS = 16;
-const MAX_TEXT_FIELD_BYTES = 4096;
+/** The declared body length, or undefined for chunked uploads (Node has already rejected malformed values). */
+function contentLength(request: Request): number | undefined {
+  const header = request.headers['content-length'];
+  return header === undefined ? undefined : Number(header);
+}
+
+/** Calls `release` once the response has ended, whether sent, failed or cut off by the client. */
+function releaseWhenDone(response: Response, release: () => void): void {
+  response.once('finish', release);
+  response.once('close', release);
+}
 
 /**
  * Reads multipart/form-data image uploads into memory within the configured limits (MAX_FILE_BYTES
  * per file, MAX_BATCH files), so an oversized or endless upload is cut off instead of buffered.
+ * Before reading, a body longer than any valid request gets 413, and the upload reserves its length
+ * from the in-flight budget (UploadBudget; 503 with Retry-After when full) until its response ends.
  * `ImageUpload('file')` sets `req.file`; `ImageUpload('files', { multiple: true })` sets `req.files`.
  */
 export function ImageUpload(field: string, options: { multiple?: boolean } = {}): Type<NestInterceptor> {
@@ -28,11 +41,16 @@ export function ImageUpload(field: string, options: { multiple?: boolean } = {})
   class ImageUploadInterceptor implements NestInterceptor {
     private readonly rules: UploadRules;
     private readonly parse: RequestHandler;
+    private readonly maxRequestBytes: number;
 
-    constructor(config: ApiConfigService) {
+    constructor(
+      config: ApiConfigService,
+      private readonly budget: UploadBudget,
+    ) {
       const { maxFileBytes, maxBatch } = config.upload;
       const multiple = options.multiple ?? false;
       this.rules = { field, multiple, maxFileBytes, maxFiles: multiple ? maxBatch : 1 };
+      this.maxRequestBytes = maxUploadRequestBytes(this.rules.maxFiles, maxFileBytes);
       const upload = multer({
         storage: memoryStorage(),
         defParamCharset: 'utf8',
@@ -61,8 +79,18 @@ export function ImageUpload(field: string, options: { multiple?: boolean } = {})
           `Expected a multipart/form-data upload, got ${contentType}: send the image in the form field '${field}'`,
         );
       }
+      const response = http.getResponse<Response>();
+      const declaredBytes = contentLength(request);
+      if (declaredBytes !== undefined && declaredBytes > this.maxRequestBytes) {
+        const files = this.rules.multiple ? `${this.rules.maxFiles} files` : 'one file';
+        throw new PayloadTooLargeException(
+          `Request body of ${declaredBytes} bytes is larger than a valid upload can be ` +
+            `(${this.maxRequestBytes} bytes: ${files} of at most ${this.rules.maxFileBytes} bytes and the form around them)`,
+        );
+      }
+      releaseWhenDone(response, this.budget.reserve(declaredBytes ?? this.maxRequestBytes));
       await new Promise<void>((resolve, reject) =>
-        this.parse(request, http.getResponse<Response>(), (error?: unknown) =>
+        this.parse(request, response, (error?: unknown) =>
           error ? reject(uploadErrorToHttp(error, this.rules)) : resolve(),
         ),
       );
