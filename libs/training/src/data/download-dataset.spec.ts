@@ -66,6 +66,16 @@ describe('downloadDataset', () => {
       '/slip.zip',
       Buffer.from(harmless.toString('latin1').replaceAll('xx/evil.txt', '../evil.txt'), 'latin1'),
     );
+    // The same, with the escaping entry last: the images are written before unpacking fails.
+    const lateHarmless = await zipOf({
+      'set/a/1.jpg': JPEG_BYTES,
+      'set/b/2.jpg': JPEG_BYTES,
+      'xx/evil.txt': 'owned',
+    });
+    routes.set(
+      '/late-slip.zip',
+      Buffer.from(lateHarmless.toString('latin1').replaceAll('xx/evil.txt', '../evil.txt'), 'latin1'),
+    );
 
     server = http.createServer((req, res) => {
       const body = routes.get(req.url ?? '');
@@ -149,6 +159,38 @@ describe('downloadDataset', () => {
     await expect(
       downloadDataset({ url: `${baseUrl}/page.html`, outDir: path.join(work, 'c') }),
     ).rejects.toThrow(/is not a zip, tar or tar\.gz archive/);
+    // A failed run leaves no folder behind, so the same command can simply be run again.
+    for (const name of ['a', 'b', 'c']) expect(existsSync(path.join(work, name))).toBe(false);
+  });
+
+  it('leaves nothing behind offline, and never removes a folder that existed before', async () => {
+    const unresolvable = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('getaddrinfo ENOTFOUND example.invalid'), { code: 'ENOTFOUND' }),
+    });
+    const offlineFetch: typeof fetch = () => Promise.reject(unresolvable);
+    // Missing parents made for the download go too.
+    const nested = path.join(work, 'offline', 'datasets', 'masks');
+    await expect(
+      downloadDataset({ url: 'https://example.invalid/set.zip', outDir: nested, fetch: offlineFetch }),
+    ).rejects.toThrow(/the host name cannot be resolved \(ENOTFOUND; offline\?\)/);
+    expect(existsSync(path.join(work, 'offline'))).toBe(false);
+
+    const existing = path.join(work, 'existing');
+    await fs.mkdir(existing);
+    await expect(
+      downloadDataset({ url: 'https://example.invalid/set.zip', outDir: existing, fetch: offlineFetch }),
+    ).rejects.toThrow(DatasetDownloadError);
+    // An archive that fails half-way through unpacking: its files go, the folder stays.
+    await expect(downloadDataset({ url: `${baseUrl}/late-slip.zip`, outDir: existing })).rejects.toThrow(
+      /invalid relative path/,
+    );
+    expect(await fs.readdir(existing)).toEqual([]);
+    expect((await fs.readdir(work)).filter((name) => name.endsWith('.download'))).toEqual([]);
+
+    await expect(
+      downloadDataset({ url: path.join(work, 'no-such.zip'), outDir: path.join(work, 'd') }),
+    ).rejects.toThrow(/is neither an http\(s\) URL nor an archive file/);
+    expect(existsSync(path.join(work, 'd'))).toBe(false);
   });
 
   it('refuses archive entries that escape the folder, and non-empty targets', async () => {
@@ -157,6 +199,7 @@ describe('downloadDataset', () => {
       /invalid relative path/,
     );
     expect(existsSync(path.join(work, 'slip', 'evil.txt'))).toBe(false);
+    expect(existsSync(path.join(work, 'slip'))).toBe(false);
     await expect(
       downloadDataset({ url: `${baseUrl}/master.zip`, outDir: path.join(work, 'github') }),
     ).rejects.toThrow(/is not empty/);

@@ -66,35 +66,54 @@ export async function downloadDataset(options: DownloadDatasetOptions): Promise<
   const archive = isUrl
     ? path.join(path.dirname(outDir), `.${path.basename(outDir)}.download`)
     : path.resolve(options.url);
-  await fs.mkdir(outDir, { recursive: true });
+  if (!isUrl && !(await fs.stat(archive).catch(() => undefined))?.isFile()) {
+    throw new DatasetDownloadError(`${options.url} is neither an http(s) URL nor an archive file.`);
+  }
+  // Also makes outDir's parent, where the download is written; `created` is the first folder this run made.
+  const created = await fs.mkdir(outDir, { recursive: true });
+  let archiveKind: ArchiveKind;
   try {
     if (isUrl) await fetchToFile(options, archive);
-    else if (!(await fs.stat(archive).catch(() => undefined))?.isFile()) {
-      throw new DatasetDownloadError(`${options.url} is neither an http(s) URL nor an archive file.`);
-    }
-    const archiveKind = await extractArchive(
+    archiveKind = await extractArchive(
       archive,
       outDir,
       options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
     );
-    const [best, ...others] = await findClassFolders(outDir);
-    if (!best) {
-      throw new DatasetDownloadError(
-        `The archive was unpacked to ${outDir}, but no folder in it holds one sub-folder of images per class.`,
-      );
-    }
-    return {
-      archiveKind,
-      extractedDir: outDir,
-      datasetDir: best.dir,
-      classes: best.classes,
-      otherCandidates: others,
-    };
   } catch (error) {
+    // Nothing usable arrived: leave no folder (or, in an empty folder the user made, no file) behind.
+    await removeWrittenBy(created, outDir);
     if (error instanceof ArchiveError) throw new DatasetDownloadError(error.message);
     throw error;
   } finally {
     if (isUrl) await fs.rm(archive, { force: true });
+  }
+  const [best, ...others] = await findClassFolders(outDir);
+  if (!best) {
+    // Kept: what was unpacked is what the user needs to see to pick the folder by hand.
+    throw new DatasetDownloadError(
+      `The archive was unpacked to ${outDir}, but no folder in it holds one sub-folder of images per class.`,
+    );
+  }
+  return {
+    archiveKind,
+    extractedDir: outDir,
+    datasetDir: best.dir,
+    classes: best.classes,
+    otherCandidates: others,
+  };
+}
+
+/**
+ * Undoes a failed run: removes the folders it created, or empties outDir when it existed (empty, as
+ * downloadDataset checked) before. A folder that existed before is never removed.
+ */
+async function removeWrittenBy(created: string | undefined, outDir: string): Promise<void> {
+  if (created) {
+    await fs.rm(created, { recursive: true, force: true });
+    return;
+  }
+  for (const name of await fs.readdir(outDir).catch(() => [])) {
+    await fs.rm(path.join(outDir, name), { recursive: true, force: true });
   }
 }
 
