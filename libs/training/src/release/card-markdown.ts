@@ -90,6 +90,23 @@ function setDetails(m: CardSetMetrics, classNames: string[]): string[] {
   return lines;
 }
 
+/** How sharply the tuning split fixes the threshold, in two sentences (empty when it was not re-scored). */
+function sensitivityText(card: ShippedModelCard): string {
+  const { sensitivity, tuned } = card.threshold_selection;
+  if (!sensitivity || !tuned) return '';
+  const { equallyGood, decidedAgainstReference: against } = sensitivity;
+  const [negative, positive] = card.class_names;
+  const range = `above ${equallyGood.above.toFixed(3)} and up to ${equallyGood.upTo.toFixed(3)}`;
+  return (
+    ` On the ${tuned.split} split every threshold ${range} classifies every image the same way and so scores the same ` +
+    `(${equallyGood.objective.toFixed(4)}${equallyGood.best ? ', the best' : ', not the best'}): ` +
+    `${card.threshold} is a point on that plateau, not a precisely located optimum. ` +
+    `${against.images} ${tuned.split} images (${against.perClass[0]} ${negative}, ${against.perClass[1]} ${positive}) ` +
+    `score between ${Math.min(card.threshold, against.reference)} and ${Math.max(card.threshold, against.reference)}, ` +
+    `the only ones ${card.threshold} and ${against.reference} classify differently.`
+  );
+}
+
 /** The Markdown model card. `command` is how it was produced (written at the end). */
 export function renderModelCardMarkdown(card: ShippedModelCard, command: string): string {
   const classNames = [...card.class_names];
@@ -155,7 +172,7 @@ export function renderModelCardMarkdown(card: ShippedModelCard, command: string)
     ...sets.flatMap((m) => [...setDetails(m, classNames), '']),
     '## Decision threshold',
     '',
-    `**${card.threshold}**: ${selection.method}.${selection.note ? ` ${selection.note}` : ''}`,
+    `**${card.threshold}**: ${selection.method}.${sensitivityText(card)}${selection.note ? ` ${selection.note}` : ''}`,
     '',
     table(
       [

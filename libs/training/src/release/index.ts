@@ -14,7 +14,15 @@ export {
   type CardSetMetrics,
   type OperatingPoint,
 } from './card-metrics';
-export { decideThreshold, type ThresholdDecision, type ThresholdOption } from './threshold-decision';
+export {
+  decideThreshold,
+  thresholdSensitivity,
+  type ThresholdDecision,
+  type ThresholdOption,
+  type ThresholdSensitivity,
+  type TuningScores,
+} from './threshold-decision';
+export { scoreTuningSplit } from './tuning-scores';
 export { readReleaseNotes, ReleaseNotesSchema, type ReleaseNotes } from './release-notes';
 export { shippedModelCard, type ShippedModelCard } from './shipped-card';
 export { renderModelCardMarkdown } from './card-markdown';

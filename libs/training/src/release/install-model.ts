@@ -6,6 +6,7 @@ import { readReleaseNotes } from './release-notes';
 import { readRunArtifacts } from './run-artifacts';
 import { shippedModelCard, type ShippedModelCard } from './shipped-card';
 import { decideThreshold, type ThresholdOption } from './threshold-decision';
+import { scoreTuningSplit } from './tuning-scores';
 
 export interface InstallModelOptions {
   /** The training run's folder (`training/runs/<run id>`). */
@@ -27,11 +28,11 @@ export interface InstalledModel {
 
 /**
  * Ships a training run: copies its ONNX file into `modelsDir` and writes the JSON and Markdown model cards from
- * the run's records at the chosen threshold; then loads the result the way the service does (`verifyModel`).
+ * the run's records at the chosen threshold (and the tuning split re-scored, when its prepared data is there); then loads the result the way the service does (`verifyModel`).
  */
 export async function installModel(options: InstallModelOptions): Promise<InstalledModel> {
   const run = await readRunArtifacts(options.runDir);
-  const decision = decideThreshold(run.evaluation, options.threshold);
+  const decision = decideThreshold(run.evaluation, options.threshold, await scoreTuningSplit(run));
   const card = shippedModelCard(run, decision, await readReleaseNotes(options.releaseNotes));
   await mkdir(options.modelsDir, { recursive: true });
   const base = path.join(options.modelsDir, card.name);

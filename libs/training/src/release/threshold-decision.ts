@@ -11,6 +11,24 @@ export interface ThresholdDecision {
   method: string;
   /** The tuning result it came from (also recorded when an explicit threshold overrides it). */
   tuned?: { split: string; count: number; criterion: string; threshold: number; objective: number };
+  /** How sharply the validation split pins the threshold down (absent when its images could not be re-scored). */
+  sensitivity?: ThresholdSensitivity;
+}
+
+/** Per-sample scores of the split the threshold was tuned on (label 1 = the positive class). */
+export interface TuningScores {
+  labels: ArrayLike<number>;
+  scores: ArrayLike<number>;
+}
+
+export interface ThresholdSensitivity {
+  /**
+   * Every threshold t with above < t <= upTo classifies the tuning split exactly as the shipped one does, so all
+   * of them score the same objective; `best` says whether that is the split's best objective.
+   */
+  equallyGood: { above: number; upTo: number; objective: number; best: boolean };
+  /** Tuning-split images classified differently at the shipped threshold and at `reference`, per true class. */
+  decidedAgainstReference: { reference: number; images: number; perClass: number[] };
 }
 
 const CRITERIA: Record<string, string> = {
@@ -22,7 +40,11 @@ const CRITERIA: Record<string, string> = {
  * The shipped decision threshold. By default the one the run's evaluation tuned on the validation split (never
  * on the test split or the photo crops, which stay unbiased estimates), rounded to two decimals.
  */
-export function decideThreshold(evaluation: EvaluationReport, option: ThresholdOption): ThresholdDecision {
+export function decideThreshold(
+  evaluation: EvaluationReport,
+  option: ThresholdOption,
+  tuning?: TuningScores,
+): ThresholdDecision {
   const tuned = evaluation.threshold.tuned;
   const tunedRecord = tuned && {
     split: tuned.split,
@@ -31,6 +53,8 @@ export function decideThreshold(evaluation: EvaluationReport, option: ThresholdO
     threshold: tuned.threshold,
     objective: tuned.value,
   };
+  const sensitivity = (value: number) =>
+    tuning && tunedRecord ? { sensitivity: thresholdSensitivity(tuning, value, tunedRecord.criterion) } : {};
   if (option !== 'val') {
     if (!(option > 0 && option < 1)) throw new RangeError(`threshold must be between 0 and 1, got ${option}`);
     return {
@@ -38,6 +62,7 @@ export function decideThreshold(evaluation: EvaluationReport, option: ThresholdO
       source: 'option',
       method: `set explicitly when the model was installed`,
       ...(tunedRecord ? { tuned: tunedRecord } : {}),
+      ...sensitivity(option),
     };
   }
   if (!tunedRecord || tunedRecord.split !== 'val') {
@@ -55,5 +80,78 @@ export function decideThreshold(evaluation: EvaluationReport, option: ThresholdO
       `(${tunedRecord.count} images; ${tunedRecord.threshold.toFixed(4)}, rounded to two decimals); ` +
       'the test split and the photo crops were not used to choose it',
     tuned: tunedRecord,
+    ...sensitivity(value),
+  };
+}
+
+function objectiveOf(
+  criterion: string,
+  tp: number,
+  fp: number,
+  positives: number,
+  negatives: number,
+): number {
+  if (criterion === 'youden') return tp / positives - fp / negatives;
+  if (criterion === 'f1') return tp === 0 ? 0 : (2 * tp) / (tp + fp + positives);
+  throw new RangeError(`unknown threshold criterion ${criterion}`);
+}
+
+/**
+ * The run of thresholds around `threshold` that classify the tuning split identically (no score falls between
+ * them, so the objective cannot tell them apart), and how many of its images change class between `threshold`
+ * and `reference`. Class 1 is predicted for scores >= the threshold, as everywhere in maskd.
+ */
+export function thresholdSensitivity(
+  tuning: TuningScores,
+  threshold: number,
+  criterion: string,
+  reference = 0.5,
+): ThresholdSensitivity {
+  const { labels, scores } = tuning;
+  if (labels.length !== scores.length || labels.length === 0)
+    throw new RangeError(
+      `need as many labels as scores, at least one (got ${labels.length} and ${scores.length})`,
+    );
+  const sorted = Array.from(scores, (score, i) => ({ score, positive: labels[i] === 1 })).sort(
+    (a, b) => b.score - a.score,
+  );
+  const positives = sorted.filter((s) => s.positive).length;
+  const negatives = sorted.length - positives;
+  // One cut per gap between consecutive distinct scores, from the highest: thresholds in (above, upTo].
+  const cuts: { above: number; upTo: number; objective: number }[] = [];
+  let tp = 0;
+  let fp = 0;
+  let upTo = 1;
+  for (let i = 0; ;) {
+    const above = i < sorted.length ? sorted[i].score : 0;
+    cuts.push({ above, upTo, objective: objectiveOf(criterion, tp, fp, positives, negatives) });
+    if (i === sorted.length) break;
+    upTo = above;
+    for (; i < sorted.length && sorted[i].score === upTo; i++) {
+      if (sorted[i].positive) tp++;
+      else fp++;
+    }
+  }
+  const at = cuts.findIndex((cut) => cut.above < threshold && threshold <= cut.upTo);
+  if (at < 0) throw new RangeError(`threshold must be in (0, 1], got ${threshold}`);
+  const same = (i: number) =>
+    i >= 0 && i < cuts.length && Math.abs(cuts[i].objective - cuts[at].objective) <= 1e-12;
+  let first = at;
+  let last = at;
+  while (same(first - 1)) first--;
+  while (same(last + 1)) last++;
+  const best = Math.max(...cuts.map((cut) => cut.objective));
+
+  const [low, high] = [Math.min(threshold, reference), Math.max(threshold, reference)];
+  const perClass = [0, 0];
+  for (const { score, positive } of sorted) if (score >= low && score < high) perClass[positive ? 1 : 0]++;
+  return {
+    equallyGood: {
+      above: cuts[last].above,
+      upTo: cuts[first].upTo,
+      objective: cuts[at].objective,
+      best: cuts[at].objective >= best - 1e-12,
+    },
+    decidedAgainstReference: { reference, images: perClass[0] + perClass[1], perClass },
   };
 }
