@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     config.soloIntraOpThreads > (config.intraOpThreads || Infinity) ? config.soloIntraOpThreads : 0;
   console.log(
     `Server inference: ${config.workers} worker(s) x ${config.intraOpThreads || 'auto'} intra-op thread(s)` +
-      `${solo ? `, solo session ${solo} threads` : ''}, runs of at most ${config.maxBatch} images, ` +
+      `${solo ? `, solo session ${solo} threads` : ''}, runs of at most ${config.maxImagesPerRun} images, ` +
       `batch window ${config.batchWindowMs} ms`,
   );
   const { face, photo, group, source } = await benchImages();
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       }),
     ],
   ];
-  for (const batch of new Set([config.maxBatch, 32])) {
+  for (const batch of new Set([config.maxImagesPerRun, 32])) {
     rows.push([
       `face crop: batch ${batch}, sequential, 1 session x ${budget} threads`,
       await bareSequential(modelPath, faceInput, { threads: budget, batch, seconds: seconds / 2 }),

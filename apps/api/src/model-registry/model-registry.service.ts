@@ -228,8 +228,15 @@ export class ModelRegistryService
   }
 
   private async startPool(modelPath: string, faceDetector?: VerifiedFaceDetector): Promise<InferencePool> {
-    const { workers, intraOpThreads, interOpThreads, soloIntraOpThreads, maxBatch, batchWindowMs, maxQueue } =
-      this.config.inference;
+    const {
+      workers,
+      intraOpThreads,
+      interOpThreads,
+      soloIntraOpThreads,
+      maxImagesPerRun,
+      batchWindowMs,
+      maxQueue,
+    } = this.config.inference;
     const file = (variant: string) => faceDetector?.files.find((entry) => entry.variant === variant)?.path;
     const pool = await InferencePool.start({
       modelPath,
@@ -238,7 +245,7 @@ export class ModelRegistryService
       intraOpThreads,
       interOpThreads,
       soloIntraOpThreads,
-      maxBatch,
+      maxBatch: maxImagesPerRun,
       batchWindowMs,
       maxQueue,
     });

@@ -27,7 +27,7 @@ describe('validateEnvironment', () => {
         soloIntraOpThreads: availableParallelism(),
         batchWindowMs: 0,
         maxQueue: 256,
-        maxBatch: 4,
+        maxImagesPerRun: 4,
       },
       faces: { mode: 'balanced', minFaceSize: undefined, minScore: 0.5, maxFaces: 64, cropMargin: 0.2 },
       logLevel: 'info',
@@ -47,7 +47,7 @@ describe('validateEnvironment', () => {
       ORT_SOLO_INTRA_OP_THREADS: '0',
       INFERENCE_RUN_BATCH: '6',
       INFERENCE_BATCH_WINDOW_MS: '0.5',
-      INFERENCE_MAX_QUEUE: '4',
+      INFERENCE_MAX_QUEUE: '6',
       LOG_LEVEL: 'debug',
       FACE_DETECTION_MODE: 'fast',
       FACE_MIN_SIZE: '40',
@@ -70,14 +70,14 @@ describe('validateEnvironment', () => {
       cropMargin: 0,
     });
     expect(config.upload).toMatchObject({ maxFileBytes: 1048576, maxBatch: 8, maxBytesInFlight: 20_000_000 });
-    // The queue always holds at least one full batch.
+    // The queue always holds at least one full /detect-batch (MAX_BATCH images).
     expect(config.inference).toMatchObject({
       workers: 2,
       intraOpThreads: 2,
       soloIntraOpThreads: 0,
       batchWindowMs: 0.5,
       maxQueue: 8,
-      maxBatch: 6,
+      maxImagesPerRun: 6,
     });
     expect(config.logLevel).toBe('debug');
   });
@@ -118,6 +118,21 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ MAX_FILE_BYTES: String(200 * 1024 * 1024) })).toThrow(
       'MAX_FILE_BYTES must not be greater than 104857600 (got "209715200")',
     );
+  });
+
+  it('rejects a queue that cannot hold one run, naming both variables', () => {
+    expect(() => validateEnvironment({ INFERENCE_RUN_BATCH: '64', INFERENCE_MAX_QUEUE: '16' })).toThrow(
+      new ConfigValidationError(
+        'Invalid configuration:\n  - INFERENCE_MAX_QUEUE must not be less than INFERENCE_RUN_BATCH: the queue holds ' +
+          'at least one full run (got INFERENCE_MAX_QUEUE=16, INFERENCE_RUN_BATCH=64)',
+      ),
+    );
+    expect(
+      validateEnvironment({ INFERENCE_RUN_BATCH: '64', INFERENCE_MAX_QUEUE: '64' }).inference,
+    ).toMatchObject({
+      maxImagesPerRun: 64,
+      maxQueue: 64,
+    });
   });
 
   it('rejects an upload budget that cannot hold one full /detect-batch request, naming the variables', () => {

@@ -214,7 +214,8 @@ export interface AppConfig {
     soloIntraOpThreads: number;
     batchWindowMs: number;
     maxQueue: number;
-    maxBatch: number;
+    /** INFERENCE_RUN_BATCH: images per onnxruntime run (MAX_BATCH, files per /detect-batch, is upload.maxBatch). */
+    maxImagesPerRun: number;
   };
   faces: {
     mode: FaceDetectionMode;
@@ -240,6 +241,13 @@ const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables()).concat(
 /** Rules between variables, checked once each is valid on its own; one line per broken rule, naming them. */
 function inconsistencies(vars: EnvironmentVariables): string[] {
   const problems: string[] = [];
+  // The pool's queue hands out whole runs: one that cannot hold a full run never starts (the service stays unready).
+  if (vars.INFERENCE_MAX_QUEUE < vars.INFERENCE_RUN_BATCH) {
+    problems.push(
+      `INFERENCE_MAX_QUEUE must not be less than INFERENCE_RUN_BATCH: the queue holds at least one full run ` +
+        `(got INFERENCE_MAX_QUEUE=${vars.INFERENCE_MAX_QUEUE}, INFERENCE_RUN_BATCH=${vars.INFERENCE_RUN_BATCH})`,
+    );
+  }
   const largestBatch = maxUploadRequestBytes(vars.MAX_BATCH, vars.MAX_FILE_BYTES);
   if (vars.MAX_UPLOAD_BYTES_IN_FLIGHT !== undefined && vars.MAX_UPLOAD_BYTES_IN_FLIGHT < largestBatch) {
     problems.push(
@@ -298,8 +306,9 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
       interOpThreads: vars.ORT_INTER_OP_THREADS,
       soloIntraOpThreads: vars.ORT_SOLO_INTRA_OP_THREADS,
       batchWindowMs: vars.INFERENCE_BATCH_WINDOW_MS,
+      // Each image is queued on its own: room for one whole /detect-batch keeps its files from refusing each other.
       maxQueue: Math.max(vars.INFERENCE_MAX_QUEUE, vars.MAX_BATCH),
-      maxBatch: vars.INFERENCE_RUN_BATCH,
+      maxImagesPerRun: vars.INFERENCE_RUN_BATCH,
     },
     faces: {
       mode: vars.FACE_DETECTION_MODE,
