@@ -179,6 +179,18 @@ describe('service endpoints (e2e, real app and model)', () => {
     expect(document.paths['/health/live'].get).toBeDefined();
     expect(document.paths['/models'].get).toBeDefined();
 
+    // Confidence is bounded by the served threshold (0.24 for the shipped model), not by 0.5.
+    const { schemas: components } = document.components;
+    for (const description of [
+      components.FaceResultDto.properties.confidence.description,
+      components.DetectionResponseDto.properties.confidence.description,
+    ]) {
+      expect(description).not.toMatch(/0\.5 to 1/);
+      expect(description).toContain(
+        "at or above the model's threshold (GET /models/mask_detector: threshold)",
+      );
+    }
+
     const detect = document.paths['/detect'].post;
     expect(detect.requestBody.content['multipart/form-data'].schema.$ref).toBe(
       '#/components/schemas/DetectUploadDto',

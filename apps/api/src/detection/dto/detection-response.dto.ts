@@ -4,6 +4,13 @@ import { ErrorResponseDto } from '../../common/errors/error-response.dto';
 
 const CLASSES = ['with_mask', 'without_mask'];
 
+/** What a confidence can be: the label comes from the model card's threshold, not from 0.5. */
+const CONFIDENCE_RANGE =
+  'Probability of the predicted class: P(without_mask) for without_mask, 1 - P(without_mask) for with_mask. ' +
+  "The label is without_mask from P(without_mask) at or above the model's threshold (GET /models/mask_detector: " +
+  'threshold), so a without_mask confidence lies between that threshold and 1, below 0.5 when the threshold is ' +
+  '(a face to check), and a with_mask confidence above 1 - threshold.';
+
 /** A face's box in pixels of the upright original image (EXIF orientation applied). */
 export class FaceBoxDto {
   @ApiProperty({ description: 'Left edge', example: 412 })
@@ -29,7 +36,7 @@ export class FaceResultDto {
   @ApiProperty({ enum: CLASSES, example: 'without_mask' })
   prediction!: string;
 
-  @ApiProperty({ description: 'Probability of the predicted class, 0.5 to 1', example: 0.88 })
+  @ApiProperty({ description: CONFIDENCE_RANGE, example: 0.88 })
   confidence!: number;
 
   @ApiProperty({ example: false })
@@ -62,8 +69,8 @@ export class DetectionResponseDto {
     type: Number,
     nullable: true,
     description:
-      'Probability of the predicted class, 0.5 to 1. With faces: that of the face most likely unmasked ' +
-      '(without_mask), or the lowest among the faces (with_mask).',
+      `${CONFIDENCE_RANGE} With faces: that of the face most likely unmasked (without_mask), or the lowest ` +
+      'among the faces (with_mask).',
     example: 0.9731,
   })
   confidence!: number | null;
