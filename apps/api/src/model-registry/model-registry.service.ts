@@ -228,22 +228,14 @@ export class ModelRegistryService
   }
 
   private async startPool(modelPath: string, faceDetector?: VerifiedFaceDetector): Promise<InferencePool> {
-    const {
-      workers,
-      intraOpThreads,
-      interOpThreads,
-      soloIntraOpThreads,
-      maxImagesPerRun,
-      batchWindowMs,
-      maxQueue,
-    } = this.config.inference;
+    const { workers, intraOpThreads, soloIntraOpThreads, maxImagesPerRun, batchWindowMs, maxQueue } =
+      this.config.inference;
     const file = (variant: string) => faceDetector?.files.find((entry) => entry.variant === variant)?.path;
     const pool = await InferencePool.start({
       modelPath,
       faceDetector: faceDetector && { frontModelPath: file('front')!, backModelPath: file('back')! },
       workers,
       intraOpThreads,
-      interOpThreads,
       soloIntraOpThreads,
       maxBatch: maxImagesPerRun,
       batchWindowMs,

@@ -23,7 +23,6 @@ describe('validateEnvironment', () => {
       inference: {
         workers: availableParallelism(),
         intraOpThreads: 1,
-        interOpThreads: 1,
         soloIntraOpThreads: availableParallelism(),
         batchWindowMs: 0,
         maxQueue: 256,
@@ -80,6 +79,10 @@ describe('validateEnvironment', () => {
       maxImagesPerRun: 6,
     });
     expect(config.logLevel).toBe('debug');
+  });
+
+  it('no longer reads ORT_INTER_OP_THREADS: sessions run sequentially, so it never had an effect', () => {
+    expect(validateEnvironment({ ORT_INTER_OP_THREADS: 'any' })).toEqual(validateEnvironment({}));
   });
 
   it('treats empty strings as unset', () => {

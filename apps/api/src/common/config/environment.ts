@@ -122,12 +122,6 @@ export class EnvironmentVariables {
   @IsInt()
   ORT_SOLO_INTRA_OP_THREADS = availableParallelism();
 
-  @Type(() => Number)
-  @Min(0)
-  @Max(256)
-  @IsInt()
-  ORT_INTER_OP_THREADS = 1;
-
   /**
    * Most images in one onnxruntime run of the mask model. Per image, MobileNetV2 is fastest at 2-4 images per
    * run (1 thread: 7.3-7.8 ms, against 8.0 at 8 and 8.6-9.5 at 16), and onnxruntime keeps memory for the
@@ -210,7 +204,6 @@ export interface AppConfig {
   inference: {
     workers: number;
     intraOpThreads: number;
-    interOpThreads: number;
     soloIntraOpThreads: number;
     batchWindowMs: number;
     maxQueue: number;
@@ -303,7 +296,6 @@ export function validateEnvironment(env: Record<string, unknown>): AppConfig {
     inference: {
       workers: vars.INFERENCE_WORKERS,
       intraOpThreads: vars.ORT_INTRA_OP_THREADS,
-      interOpThreads: vars.ORT_INTER_OP_THREADS,
       soloIntraOpThreads: vars.ORT_SOLO_INTRA_OP_THREADS,
       batchWindowMs: vars.INFERENCE_BATCH_WINDOW_MS,
       // Each image is queued on its own: room for one whole /detect-batch keeps its files from refusing each other.
