@@ -140,9 +140,15 @@ describe('Kubernetes manifests (docker/k8s)', () => {
       expect(cores(requests.cpu)).toBeLessThanOrEqual(cores(limits.cpu));
       expect(mebibytes(requests.memory)).toBeLessThanOrEqual(mebibytes(limits.memory));
       // Unset (or ORT 0), these follow the cores of the node, however few the pod may use.
-      for (const variable of ['ORT_INTRA_OP_THREADS', 'DECODE_CONCURRENCY']) {
+      for (const variable of [
+        'ORT_INTRA_OP_THREADS',
+        'ORT_SOLO_INTRA_OP_THREADS',
+        'INFERENCE_WORKERS',
+        'DECODE_CONCURRENCY',
+      ]) {
         const threads = Number(configMap.data[variable]);
-        expect(threads).toBeGreaterThanOrEqual(1);
+        // 0 turns the solo session off; the others need at least one.
+        expect(threads).toBeGreaterThanOrEqual(variable === 'ORT_SOLO_INTRA_OP_THREADS' ? 0 : 1);
         expect(threads).toBeLessThanOrEqual(Math.ceil(cores(limits.cpu)));
       }
     });
