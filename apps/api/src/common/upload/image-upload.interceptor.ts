@@ -23,12 +23,6 @@ function contentLength(request: Request): number | undefined {
   return header === undefined ? undefined : Number(header);
 }
 
-/** Calls `release` once the response has ended, whether sent, failed or cut off by the client. */
-function releaseWhenDone(response: Response, release: () => void): void {
-  response.once('finish', release);
-  response.once('close', release);
-}
-
 /**
  * Reads multipart/form-data image uploads into memory within the configured limits (MAX_FILE_BYTES
  * per file, MAX_BATCH files), so an oversized or endless upload is cut off instead of buffered.
@@ -88,7 +82,7 @@ export function ImageUpload(field: string, options: { multiple?: boolean } = {})
             `(${this.maxRequestBytes} bytes: ${files} of at most ${this.rules.maxFileBytes} bytes and the form around them)`,
         );
       }
-      releaseWhenDone(response, this.budget.reserve(declaredBytes ?? this.maxRequestBytes));
+      this.budget.reserveUntilDone(response, declaredBytes ?? this.maxRequestBytes);
       await new Promise<void>((resolve, reject) =>
         this.parse(request, response, (error?: unknown) =>
           error ? reject(uploadErrorToHttp(error, this.rules)) : resolve(),

@@ -1,3 +1,5 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { ApiConfigService } from '../config/api-config.service';
 import { UploadBudget, UploadBudgetFullError } from './upload-budget';
 
@@ -26,6 +28,29 @@ describe('UploadBudget', () => {
     second();
     second();
     expect(budget.reservedBytes).toBe(70);
+  });
+
+  it('holds the bytes of a response until it finishes or closes, whichever comes first, and gives them back once', () => {
+    const budget = budgetOf(100);
+    const response = new ServerResponse(new IncomingMessage(new Socket()));
+    budget.reserveUntilDone(response, 60);
+    expect(budget.reservedBytes).toBe(60);
+    response.emit('finish');
+    response.emit('close');
+    expect(budget.reservedBytes).toBe(0);
+
+    const cutOff = new ServerResponse(new IncomingMessage(new Socket()));
+    budget.reserveUntilDone(cutOff, 100);
+    cutOff.emit('close');
+    expect(budget.reservedBytes).toBe(0);
+  });
+
+  it('gives the bytes back at once for a response the client closed before the upload was reached', () => {
+    const budget = budgetOf(100);
+    const closed = new ServerResponse(new IncomingMessage(new Socket()));
+    closed.destroy(); // what the server does to the response of a request whose client hung up
+    budget.reserveUntilDone(closed, 100);
+    expect(budget.reservedBytes).toBe(0);
   });
 
   it('says what is held and what was asked for', () => {

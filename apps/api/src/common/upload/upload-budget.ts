@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { ApiConfigService } from '../config/api-config.service';
 
@@ -52,5 +53,20 @@ export class UploadBudget {
       released = true;
       this.reserved -= bytes;
     };
+  }
+
+  /**
+   * Reserves `bytes` for the request answered by `response` until that response ends: sent, failed, or cut off
+   * by the client (a response that closed before this call gives them back at once, as no event will come).
+   * @throws UploadBudgetFullError when they do not fit beside the uploads in flight.
+   */
+  reserveUntilDone(response: ServerResponse, bytes: number): void {
+    const release = this.reserve(bytes);
+    if (response.destroyed || response.writableFinished) {
+      release();
+      return;
+    }
+    response.once('finish', release);
+    response.once('close', release);
   }
 }
