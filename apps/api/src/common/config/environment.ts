@@ -7,6 +7,7 @@ import {
   FACE_DETECTION_MODES,
   FACE_DETECTOR_CARD_FILE,
   FaceDetectionMode,
+  MAX_CLASSIFIED_FACES,
 } from '@maskd/inference';
 import { plainToInstance, Type } from 'class-transformer';
 import {
@@ -177,7 +178,7 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(256)
   @IsInt()
-  FACE_MAX_FACES = 64;
+  FACE_MAX_FACES = MAX_CLASSIFIED_FACES;
 
   /** Margin around each face box before classifying it, as a fraction of the box on each side. */
   @Type(() => Number)
