@@ -23,10 +23,7 @@ export async function bareSequential(
   input: Float32Array,
   options: { threads: number; batch: number; seconds: number },
 ): Promise<BareResult> {
-  const classifier = await OnnxMaskClassifier.load(modelPath, {
-    intraOpThreads: options.threads,
-    interOpThreads: 1,
-  });
+  const classifier = await OnnxMaskClassifier.load(modelPath, { intraOpThreads: options.threads });
   const batch = new Float32Array(input.length * options.batch);
   for (let i = 0; i < options.batch; i++) batch.set(input, i * input.length);
   for (let i = 0; i < 10; i++) await classifier.predictPacked(batch);
@@ -84,7 +81,7 @@ export async function bareParallel(
   input: Float32Array,
   options: { workers: number; threads: number; seconds: number },
 ): Promise<BareResult> {
-  const sessionConfig = sessionOptions({ intraOpThreads: options.threads, interOpThreads: 1 });
+  const sessionConfig = sessionOptions({ intraOpThreads: options.threads });
   const workers = Array.from(
     { length: options.workers },
     () =>

@@ -1,9 +1,12 @@
 import type { InferenceSession } from 'onnxruntime-node';
 
-/** onnxruntime thread settings of one session. 0 leaves the choice to onnxruntime (one thread per core). */
+/**
+ * onnxruntime thread settings of one session. 0 leaves the choice to onnxruntime (one thread per core).
+ * There is no inter-op setting: sessions run sequentially, and onnxruntime creates its inter-op pool (and reads
+ * its thread count and spinning option) only for parallel execution.
+ */
 export interface SessionThreads {
   intraOpThreads?: number;
-  interOpThreads?: number;
 }
 
 /**
@@ -25,7 +28,6 @@ export function sessionOptions(threads: SessionThreads = {}): InferenceSession.S
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     intraOpNumThreads: threads.intraOpThreads ?? 0,
-    interOpNumThreads: threads.interOpThreads ?? 0,
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }

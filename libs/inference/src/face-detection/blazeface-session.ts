@@ -34,10 +34,7 @@ export class BlazeFaceSession {
     threads: SessionThreads = {},
   ): Promise<BlazeFaceSession> {
     const session = await InferenceSession.create(modelPath, {
-      ...sessionOptions({
-        intraOpThreads: threads.intraOpThreads ?? 1,
-        interOpThreads: threads.interOpThreads ?? 1,
-      }),
+      ...sessionOptions({ intraOpThreads: threads.intraOpThreads ?? 1 }),
       // The Barracuda conversion carries a few unused initialisers that onnxruntime warns about on load.
       logSeverityLevel: 3,
     });

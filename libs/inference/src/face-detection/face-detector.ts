@@ -183,7 +183,7 @@ export class FaceDetector {
 
   static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
     const modelsDir = join(repoRoot(), 'models');
-    const threads = { intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads };
+    const threads = { intraOpThreads: options.intraOpThreads };
     const [front, back] = await Promise.all([
       BlazeFaceSession.load(
         options.frontModelPath ?? join(modelsDir, BLAZEFACE_MODELS.front.fileName),

@@ -14,7 +14,7 @@ const FACE_DETECTOR = {
 };
 
 describe('InferencePool (shipped model in worker threads)', () => {
-  const threads = { intraOpThreads: 1, interOpThreads: 1 };
+  const threads = { intraOpThreads: 1 };
   let reference: number[];
   const inputs = syntheticInputs(12, 3);
 

@@ -129,13 +129,11 @@ export class InferencePool implements MaskClassifier {
       maxQueue: options.maxQueue ?? Math.max(256, maxBatch),
       maxQueuedDetections: options.maxQueuedDetections ?? 64,
       intraOpThreads: options.intraOpThreads ?? 0,
-      interOpThreads: options.interOpThreads ?? 0,
       soloIntraOpThreads: options.soloIntraOpThreads ?? 0,
     });
     const data: InferenceWorkerData = {
       modelPath: options.modelPath,
       intraOpThreads: pool.options.intraOpThreads,
-      interOpThreads: pool.options.interOpThreads,
       soloIntraOpThreads: pool.options.soloIntraOpThreads,
       warmupBatchSizes: [...new Set([1, maxBatch])],
       faceDetector: options.faceDetector,

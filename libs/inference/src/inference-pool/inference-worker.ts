@@ -24,7 +24,6 @@ async function loadFaceDetector(
     const detector = await FaceDetector.load({
       ...options.faceDetector,
       intraOpThreads: options.intraOpThreads,
-      interOpThreads: options.interOpThreads,
     });
     const { width, height } = WARMUP_FRAME;
     const blank = { data: Buffer.alloc(width * height * 3, 128), width, height, format: 'jpeg' as const };

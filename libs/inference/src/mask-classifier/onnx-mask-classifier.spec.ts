@@ -11,7 +11,7 @@ describe('OnnxMaskClassifier (shipped model)', () => {
   let classifier: OnnxMaskClassifier;
 
   beforeAll(async () => {
-    classifier = await OnnxMaskClassifier.load(SHIPPED_MASK_MODEL, { intraOpThreads: 1, interOpThreads: 1 });
+    classifier = await OnnxMaskClassifier.load(SHIPPED_MASK_MODEL, { intraOpThreads: 1 });
   });
   afterAll(() => classifier.close());
 
