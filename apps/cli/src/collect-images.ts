@@ -1,19 +1,8 @@
 import { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { IMAGE_FILE_EXTENSIONS } from '@maskd/imaging';
 import { fileErrorMessage } from './file-error';
-
-/** Extensions picked up when walking a folder; files named explicitly are read whatever their name. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-]);
 
 /** A file to classify, or a path that cannot be read, with why (reported in its place as a failed entry). */
 export interface InputFile {
@@ -52,7 +41,7 @@ async function imagesUnder(dir: string, stats: Stats, ancestors: ReadonlySet<str
   // One entry at a time: a deep tree does not open every folder at once.
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
-    const isImage = IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase());
+    const isImage = IMAGE_FILE_EXTENSIONS.has(extname(entry.name).toLowerCase());
     if (entry.isFile()) {
       if (isImage) found.push({ file: path });
       continue;

@@ -6,7 +6,7 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { repoRoot } from '@maskd/imaging';
+import { IMAGE_FILE_EXTENSIONS, repoRoot } from '@maskd/imaging';
 import {
   DEFAULT_DETECT_MODE,
   DETECT_MODES,
@@ -22,7 +22,7 @@ import {
   verifyFaceDetectorModel,
   verifyModel,
 } from '@maskd/inference';
-import { collectImageFiles, IMAGE_EXTENSIONS } from './collect-images';
+import { collectImageFiles } from './collect-images';
 import { fileErrorMessage } from './file-error';
 import { FilePrediction, predictFiles } from './predict-files';
 
@@ -155,7 +155,7 @@ async function main(): Promise<number> {
   const files = await collectImageFiles(paths);
   if (files.length === 0) {
     program.error(
-      `error: no image file found in ${paths.join(', ')} (folders are searched for ${[...IMAGE_EXTENSIONS].join(' ')})`,
+      `error: no image file found in ${paths.join(', ')} (folders are searched for ${[...IMAGE_FILE_EXTENSIONS].join(' ')})`,
     );
   }
   const annotateError = options.annotate && (await prepareAnnotateDir(options.annotate));

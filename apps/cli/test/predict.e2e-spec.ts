@@ -261,7 +261,7 @@ describe('npm run predict (e2e, shipped model)', () => {
         const { code, stdout, stderr } = await predict(...args);
         expect(stdout).toBe('');
         expect(stderr.trim()).toBe(
-          `error: no image file found in ${empty} (folders are searched for .jpg .jpeg .png .webp .gif .tif .tiff .avif)`,
+          `error: no image file found in ${empty} (folders are searched for .jpg .jpeg .jpe .jfif .png .webp .gif .tif .tiff .avif)`,
         );
         expect(code).toBe(1);
       }

@@ -10,7 +10,7 @@ export { assertRgbShape } from './decoded-image';
 export type { DecodedImage } from './decoded-image';
 export { ImageDecodeError, isImageDecodeError } from './errors';
 export type { ImageErrorCode } from './errors';
-export { sniffImageFormat, SUPPORTED_FORMATS_TEXT } from './image-format';
+export { IMAGE_FILE_EXTENSIONS, sniffImageFormat, SUPPORTED_FORMATS_TEXT } from './image-format';
 export type { ImageFormat } from './image-format';
 export { modelInputDecodeOptions, preprocessImage, toModelInput } from './model-input';
 export type { ModelInputOptions, PreprocessOptions } from './model-input';

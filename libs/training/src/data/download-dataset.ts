@@ -5,22 +5,10 @@ import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { IMAGE_FILE_EXTENSIONS } from '@maskd/imaging';
 import { ArchiveError, DEFAULT_MAX_EXTRACTED_BYTES, extractArchive, type ArchiveKind } from './archive';
 import { compare } from './split';
 
-const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.jfif',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-  '.bmp',
-]);
 /** Folders archivers add that never hold samples. */
 const SKIPPED_FOLDERS = new Set(['__MACOSX']);
 const MAX_SEARCH_DEPTH = 6;
@@ -170,7 +158,7 @@ export async function findClassFolders(root: string): Promise<ClassFolderCandida
     for (const name of subdirs) {
       const entries = await fs.readdir(path.join(dir, name), { withFileTypes: true });
       const files = entries.filter(
-        (e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()),
+        (e) => e.isFile() && IMAGE_FILE_EXTENSIONS.has(path.extname(e.name).toLowerCase()),
       ).length;
       if (files > 0) classes.push({ name, files });
     }
