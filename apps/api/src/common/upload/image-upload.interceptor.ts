@@ -82,6 +82,12 @@ export function ImageUpload(field: string, options: { multiple?: boolean } = {})
             `(${this.maxRequestBytes} bytes: ${files} of at most ${this.rules.maxFileBytes} bytes and the form around them)`,
         );
       }
+      // Multer learns that a client hung up from the request's 'aborted'/'close' events; a request closed before
+      // this point has already emitted them, and its parse would wait forever for a body that never comes.
+      // Nobody receives this answer (the metrics count it as 499); it ends the request's handling.
+      if (request.destroyed) {
+        throw new BadRequestException('The client closed the request before its upload was read');
+      }
       this.budget.reserveUntilDone(response, declaredBytes ?? this.maxRequestBytes);
       await new Promise<void>((resolve, reject) =>
         this.parse(request, response, (error?: unknown) =>
