@@ -1,6 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ModelCardError, sha256File } from '../mask-classifier/model-card';
+import { assertCardSha256, ModelCardError, modelFileSize, readCardJson } from '../mask-classifier/model-card';
 import { BLAZEFACE_MODELS, BlazeFaceVariant } from './blazeface-models';
 
 /** The card of the BlazeFace pair (`models/blazeface.json`); the fields the runtime checks, the rest as written. */
@@ -52,35 +51,12 @@ function parseCard(json: unknown, source: string): FaceDetectorCard {
  * @throws ModelCardError naming the file and what is wrong.
  */
 export async function verifyFaceDetectorModel(cardPath: string): Promise<VerifiedFaceDetector> {
-  let text: string;
-  try {
-    text = await readFile(cardPath, 'utf8');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ModelCardError(missing ? `model card not found: ${cardPath}` : `cannot read ${cardPath}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ModelCardError(`${cardPath} is not valid JSON: ${(error as Error).message}`);
-  }
-  const card = parseCard(json, cardPath);
+  const card = parseCard(await readCardJson(cardPath), cardPath);
   const files = await Promise.all(
     VARIANTS.map(async (variant): Promise<VerifiedModelFile> => {
       const path = join(dirname(cardPath), card.models[variant].file);
-      const sizeBytes = await stat(path).then(
-        (stats) => stats.size,
-        () => {
-          throw new ModelCardError(`model file not found: ${path}`);
-        },
-      );
-      const sha256 = await sha256File(path);
-      if (sha256 !== card.models[variant].sha256.toLowerCase()) {
-        throw new ModelCardError(
-          `${path} does not match its model card: sha256 is ${sha256}, the card says ${card.models[variant].sha256}`,
-        );
-      }
+      const sizeBytes = await modelFileSize(path);
+      const sha256 = await assertCardSha256(path, card.models[variant].sha256);
       return { variant, path, sha256, sizeBytes };
     }),
   );

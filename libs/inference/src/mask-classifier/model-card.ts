@@ -90,22 +90,20 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/**
- * Reads the card next to `modelPath`, validates it and checks the ONNX file's sha256 against it.
- * @throws ModelCardError with a message that names the file and what is wrong.
- */
-export async function verifyModel(modelPath: string): Promise<VerifiedModel> {
-  const cardPath = modelCardPath(modelPath);
-  const sizeBytes = await stat(modelPath).then(
+/** The size of a model file a card names. @throws ModelCardError when it is missing or unreadable. */
+export async function modelFileSize(path: string): Promise<number> {
+  return stat(path).then(
     (stats) => stats.size,
     (error: NodeJS.ErrnoException) => {
       throw new ModelCardError(
-        error.code === 'ENOENT'
-          ? `model file not found: ${modelPath}`
-          : `cannot read ${modelPath}: ${error.message}`,
+        error.code === 'ENOENT' ? `model file not found: ${path}` : `cannot read ${path}: ${error.message}`,
       );
     },
   );
+}
+
+/** A card's parsed JSON. @throws ModelCardError when it is missing, unreadable or not JSON. */
+export async function readCardJson(cardPath: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(cardPath, 'utf8');
@@ -115,18 +113,32 @@ export async function verifyModel(modelPath: string): Promise<VerifiedModel> {
       code === 'ENOENT' ? `model card not found: ${cardPath}` : `cannot read ${cardPath}`,
     );
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ModelCardError(`${cardPath} is not valid JSON: ${(error as Error).message}`);
   }
-  const card = parseModelCard(json, cardPath);
-  const actual = await sha256File(modelPath);
-  if (actual !== card.sha256.toLowerCase()) {
+}
+
+/** The file's sha256 (hex), checked against the one its card gives. @throws ModelCardError when they differ. */
+export async function assertCardSha256(path: string, cardSha256: string): Promise<string> {
+  const actual = await sha256File(path);
+  if (actual !== cardSha256.toLowerCase()) {
     throw new ModelCardError(
-      `${modelPath} does not match its model card: sha256 is ${actual}, the card says ${card.sha256}`,
+      `${path} does not match its model card: sha256 is ${actual}, the card says ${cardSha256}`,
     );
   }
+  return actual;
+}
+
+/**
+ * Reads the card next to `modelPath`, validates it and checks the ONNX file's sha256 against it.
+ * @throws ModelCardError with a message that names the file and what is wrong.
+ */
+export async function verifyModel(modelPath: string): Promise<VerifiedModel> {
+  const cardPath = modelCardPath(modelPath);
+  const sizeBytes = await modelFileSize(modelPath);
+  const card = parseModelCard(await readCardJson(cardPath), cardPath);
+  await assertCardSha256(modelPath, card.sha256);
   return { modelPath, cardPath, card, sizeBytes };
 }
