@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import type { MaskModelCard, ModelSignature, VerifiedFaceDetector, VerifiedModel } from '@maskd/inference';
+import type { ModelSignature, VerifiedFaceDetector, VerifiedModel } from '@maskd/inference';
 
 export type ModelStatus = 'loading' | 'ready' | 'failed';
 
@@ -31,8 +31,6 @@ export interface ModelRecord {
   classNames?: string[];
   threshold?: number;
   metrics?: Record<string, unknown>;
-  /** The mask model's card (the services read its threshold and input options). */
-  card?: MaskModelCard;
   loadedAt?: Date;
   loadMs?: number;
 }
@@ -58,7 +56,6 @@ export function maskModelFacts(verified: VerifiedModel): Partial<ModelRecord> {
     classNames: card.class_names,
     threshold: card.threshold,
     metrics: card.metrics,
-    card,
   };
 }
 

@@ -29,7 +29,6 @@ import {
   ModelRecord,
 } from './model-record';
 
-export { FACE_DETECTION_TASK, MASK_CLASSIFICATION_TASK } from './model-record';
 export type { ModelRecord, ModelStatus } from './model-record';
 
 /** The mask classifier, ready to run: requests go through the worker pool. */
