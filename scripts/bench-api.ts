@@ -24,7 +24,8 @@ import { fromRaw, noiseRgb } from '@maskd/imaging/testing';
 import { modelInputOptions, verifyModel } from '@maskd/inference';
 import { validateEnvironment } from '../apps/api/src/common/config/environment';
 import { bareParallel, BareResult, bareSequential } from './api-bench/bare-sessions';
-import { drive, freePort, LoadResult, startServer } from './api-bench/server-load';
+import { drive, LoadResult, startServer } from './api-bench/server-load';
+import { freePort } from './deploy/server-check';
 
 const ROOT = repoRoot();
 const SERVER_ENTRY = join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');

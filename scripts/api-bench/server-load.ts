@@ -4,7 +4,6 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -18,23 +17,13 @@ export interface LoadResult {
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc; undefined off Linux. */
-export function processCpuMs(pid: number): number | undefined {
+function processCpuMs(pid: number): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 100 Hz ticks
   } catch {
     return undefined;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Starts `entry` (the built main.js) on `port` and waits until /health/ready answers 200. */
@@ -74,7 +63,7 @@ async function serverIdle(pid: number): Promise<void> {
   }
 }
 
-export function multipart(bytes: Buffer, filename: string): { body: Buffer; contentType: string } {
+function multipart(bytes: Buffer, filename: string): { body: Buffer; contentType: string } {
   const boundary = 'maskdbenchboundary7MA4YWxkTrZu0gW';
   const body = Buffer.concat([
     Buffer.from(
