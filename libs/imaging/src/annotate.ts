@@ -12,8 +12,6 @@ export interface LabelledBox {
 export interface AnnotateOptions {
   /** A label in the top-left corner, for a verdict about the whole image. */
   caption?: { label: string; colour: string };
-  /** JPEG quality (default 90). */
-  quality?: number;
 }
 
 /** Fonts librsvg finds through fontconfig; DejaVu is on most Linux systems (Debian `fonts-dejavu-core`). */
@@ -122,6 +120,6 @@ export async function drawLabelledBoxes(
   }
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: RGB_CHANNELS } })
     .composite(overlays)
-    .jpeg({ quality: options.quality ?? 90 })
+    .jpeg({ quality: 90 })
     .toBuffer();
 }

@@ -1,4 +1,4 @@
-export { annotationStyle, drawLabelledBoxes } from './annotate';
+export { drawLabelledBoxes } from './annotate';
 export type { AnnotateOptions, LabelledBox } from './annotate';
 export { cropRegion } from './crop';
 export type { Box } from './crop';

@@ -5,7 +5,7 @@ import type { ImageVerdict } from './image-verdict';
  * Colours by class, dark enough for white label text (contrast >= 5:1), the same as the web page's overlay; the
  * label names the class too, so colour is never the only cue.
  */
-export const CLASS_COLOURS: Readonly<Record<string, string>> = {
+const CLASS_COLOURS: Readonly<Record<string, string>> = {
   with_mask: '#137333',
   without_mask: '#c5221f',
 };

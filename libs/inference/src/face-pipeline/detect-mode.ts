@@ -9,7 +9,3 @@ export const DETECT_MODES = ['auto', 'faces', 'whole'] as const;
 export type DetectMode = (typeof DETECT_MODES)[number];
 
 export const DEFAULT_DETECT_MODE: DetectMode = 'auto';
-
-export function isDetectMode(value: unknown): value is DetectMode {
-  return DETECT_MODES.includes(value as DetectMode);
-}

@@ -16,7 +16,7 @@ export interface FaceFinder {
  * 1080p frame and anything smaller keep every pixel, which small faces need; in a reduced photo the detector's
  * default modes still look for faces from ~1/20 of the longer side, far above what the reduction loses.
  */
-export const FACE_DECODE_TARGET_SIDE = 1080;
+const FACE_DECODE_TARGET_SIDE = 1080;
 
 /**
  * The `targetSide` to decode with (see decodeImage): a whole image is decoded as training decodes it
