@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { DEFAULT_RESIZE_MODE, preprocessImage } from '@maskd/imaging';
-import { MASK_MODEL_CONTRACT } from '@maskd/inference';
 import { loadPreparedDataset, type DatasetEntry } from '../data/prepared-dataset';
 import type { TrackedRun } from '../tracking';
 import { writeEvaluationFigures, type ScoredSet } from './figures';
@@ -13,7 +11,7 @@ import { loadEvaluatedModel } from './predictors';
 import { renderEvaluationMarkdown } from './report-markdown';
 import { writeReportSection } from './report-sections';
 import { evaluateScoredSet } from './scored-set';
-import { scoreItems, type ScoringOptions } from './scoring';
+import { scoreDatasetEntries, type ScoringOptions } from './scoring';
 import { logEvaluation } from './tracking';
 import {
   EVALUATION_FILE,
@@ -115,25 +113,15 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
       `[evaluate] model ${model.name} ${model.version} (${model.kind}, sha256 ${model.sha256.slice(0, 12)})`,
     );
 
-    const { inputSize } = MASK_MODEL_CONTRACT;
     const scoreEntries = async (entries: DatasetEntry[], stage: string) => {
       const t0 = performance.now();
-      const scores = await scoreItems(
-        entries,
-        async (entry) => [
-          (
-            await preprocessImage(await readFile(entry.absolutePath), {
-              size: inputSize,
-              resize: DEFAULT_RESIZE_MODE,
-            })
-          ).input,
-        ],
-        classifier,
-        { ...options.scoring, onProgress: (done, total) => options.onProgress?.(stage, done, total) },
-      );
+      const scores = await scoreDatasetEntries(entries, classifier, {
+        ...options.scoring,
+        onProgress: (done, total) => options.onProgress?.(stage, done, total),
+      });
       return {
         labels: entries.map((entry) => entry.label),
-        scores: scores.map((s) => s[0]),
+        scores,
         imagesPerSecond: entries.length / ((performance.now() - t0) / 1000),
       };
     };

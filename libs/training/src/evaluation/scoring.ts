@@ -1,4 +1,7 @@
-import type { MaskClassifier } from '@maskd/inference';
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_RESIZE_MODE, preprocessImage } from '@maskd/imaging';
+import { MASK_MODEL_CONTRACT, type MaskClassifier } from '@maskd/inference';
+import type { DatasetEntry } from '../data/prepared-dataset';
 
 export interface ScoringOptions {
   /** Images per forward pass (default 32). */
@@ -50,4 +53,20 @@ export async function scoreItems<T>(
   }
   await flush(true);
   return results;
+}
+
+/** P(class 1) of each prepared-dataset image, read and preprocessed whole as the model contract says. */
+export async function scoreDatasetEntries(
+  entries: readonly DatasetEntry[],
+  classifier: MaskClassifier,
+  options: ScoringOptions = {},
+): Promise<number[]> {
+  const preprocess = { size: MASK_MODEL_CONTRACT.inputSize, resize: DEFAULT_RESIZE_MODE };
+  const scores = await scoreItems(
+    entries,
+    async (entry) => [(await preprocessImage(await readFile(entry.absolutePath), preprocess)).input],
+    classifier,
+    options,
+  );
+  return scores.map((s) => s[0]);
 }

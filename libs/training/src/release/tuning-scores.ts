@@ -1,13 +1,10 @@
 // The tuning split's per-sample scores, which a run's evaluation does not keep: re-scored with the run's ONNX model.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { DEFAULT_RESIZE_MODE, preprocessImage } from '@maskd/imaging';
-import { MASK_MODEL_CONTRACT } from '@maskd/inference';
 import { loadPreparedDataset, MANIFEST_FILE } from '../data/prepared-dataset';
 import { chooseThreshold } from '../evaluation/metrics';
 import { loadEvaluatedModel } from '../evaluation/predictors';
-import { scoreItems } from '../evaluation/scoring';
+import { scoreDatasetEntries } from '../evaluation/scoring';
 import { MetricsMismatchError } from './card-metrics';
 import type { RunArtifacts } from './run-artifacts';
 import type { TuningScores } from './threshold-decision';
@@ -39,16 +36,10 @@ export async function scoreTuningSplit(
   const entries = prepared.entries.filter((entry) => entry.split === tuned.split);
   const { classifier } = await loadEvaluatedModel(run.onnxFile, log);
   try {
-    const size = MASK_MODEL_CONTRACT.inputSize;
-    const scores = await scoreItems(
-      entries,
-      async (entry) => [
-        (await preprocessImage(await readFile(entry.absolutePath), { size, resize: DEFAULT_RESIZE_MODE }))
-          .input,
-      ],
-      classifier,
-    );
-    const result = { labels: entries.map((entry) => entry.label), scores: scores.map((s) => s[0]) };
+    const result = {
+      labels: entries.map((entry) => entry.label),
+      scores: await scoreDatasetEntries(entries, classifier),
+    };
     const again = chooseThreshold(result.labels, result.scores, tuned.criterion);
     if (entries.length !== tuned.count || !again || Math.abs(again.threshold - tuned.threshold) > 1e-6)
       throw new MetricsMismatchError(
