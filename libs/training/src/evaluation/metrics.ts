@@ -145,7 +145,7 @@ function descendingTieGroups(scores: ArrayLike<number>): { order: number[]; grou
 }
 
 /** Cumulative true and false positives after each distinct threshold, highest threshold first. */
-function cumulativeCounts(labels: ArrayLike<number>, scores: ArrayLike<number>) {
+export function cumulativeCounts(labels: ArrayLike<number>, scores: ArrayLike<number>) {
   const { order, groupEnds } = descendingTieGroups(scores);
   const steps: { threshold: number; tp: number; fp: number }[] = [];
   let tp = 0;
@@ -226,6 +226,19 @@ export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<nu
   return ap;
 }
 
+/** A threshold criterion's value at a cut that predicts `tp` positives and `fp` negatives as class 1. */
+export function thresholdObjective(
+  criterion: string,
+  tp: number,
+  fp: number,
+  positives: number,
+  negatives: number,
+): number {
+  if (criterion === 'youden') return tp / positives - fp / negatives;
+  if (criterion === 'f1') return safeDivide(2 * tp, 2 * tp + fp + (positives - tp));
+  throw new RangeError(`unknown threshold criterion ${criterion}`);
+}
+
 /**
  * The threshold maximising Youden's J (TPR - FPR, i.e. balanced accuracy) or the positive-class F1.
  * Candidates are the midpoints between adjacent distinct scores (so the choice does not sit on a training
@@ -246,10 +259,7 @@ export function chooseThreshold(
     // Predicting positive for every score >= steps[i].threshold: place the cut below it, above the next score.
     const next = i + 1 < steps.length ? steps[i + 1].threshold : Math.max(0, steps[i].threshold - 1e-6);
     const threshold = i + 1 < steps.length ? (steps[i].threshold + next) / 2 : next;
-    const value =
-      criterion === 'youden'
-        ? tp / positives - fp / negatives
-        : safeDivide(2 * tp, 2 * tp + fp + (positives - tp));
+    const value = thresholdObjective(criterion, tp, fp, positives, negatives);
     const better =
       best === null ||
       value > best.value + 1e-12 ||

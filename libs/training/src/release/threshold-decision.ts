@@ -1,3 +1,4 @@
+import { cumulativeCounts, thresholdObjective } from '../evaluation/metrics';
 import type { EvaluationReport } from '../evaluation/types';
 
 /** `val`: the threshold the run's evaluation tuned on the validation split; a number: that threshold. */
@@ -84,18 +85,6 @@ export function decideThreshold(
   };
 }
 
-function objectiveOf(
-  criterion: string,
-  tp: number,
-  fp: number,
-  positives: number,
-  negatives: number,
-): number {
-  if (criterion === 'youden') return tp / positives - fp / negatives;
-  if (criterion === 'f1') return tp === 0 ? 0 : (2 * tp) / (tp + fp + positives);
-  throw new RangeError(`unknown threshold criterion ${criterion}`);
-}
-
 /**
  * The run of thresholds around `threshold` that classify the tuning split identically (no score falls between
  * them, so the objective cannot tell them apart), and how many of its images change class between `threshold`
@@ -112,26 +101,16 @@ export function thresholdSensitivity(
     throw new RangeError(
       `need as many labels as scores, at least one (got ${labels.length} and ${scores.length})`,
     );
-  const sorted = Array.from(scores, (score, i) => ({ score, positive: labels[i] === 1 })).sort(
-    (a, b) => b.score - a.score,
-  );
-  const positives = sorted.filter((s) => s.positive).length;
-  const negatives = sorted.length - positives;
-  // One cut per gap between consecutive distinct scores, from the highest: thresholds in (above, upTo].
-  const cuts: { above: number; upTo: number; objective: number }[] = [];
-  let tp = 0;
-  let fp = 0;
-  let upTo = 1;
-  for (let i = 0; ;) {
-    const above = i < sorted.length ? sorted[i].score : 0;
-    cuts.push({ above, upTo, objective: objectiveOf(criterion, tp, fp, positives, negatives) });
-    if (i === sorted.length) break;
-    upTo = above;
-    for (; i < sorted.length && sorted[i].score === upTo; i++) {
-      if (sorted[i].positive) tp++;
-      else fp++;
-    }
-  }
+  const { steps, positives, negatives } = cumulativeCounts(labels, scores);
+  // Thresholds in (above, upTo] classify alike: one cut above the highest score, then one below each distinct score.
+  const cuts = [
+    { above: steps[0].threshold, upTo: 1, tp: 0, fp: 0 },
+    ...steps.map(({ threshold: upTo, tp, fp }, i) => ({ above: steps[i + 1]?.threshold ?? 0, upTo, tp, fp })),
+  ].map(({ above, upTo, tp, fp }) => ({
+    above,
+    upTo,
+    objective: thresholdObjective(criterion, tp, fp, positives, negatives),
+  }));
   const at = cuts.findIndex((cut) => cut.above < threshold && threshold <= cut.upTo);
   if (at < 0) throw new RangeError(`threshold must be in (0, 1], got ${threshold}`);
   const same = (i: number) =>
@@ -144,7 +123,9 @@ export function thresholdSensitivity(
 
   const [low, high] = [Math.min(threshold, reference), Math.max(threshold, reference)];
   const perClass = [0, 0];
-  for (const { score, positive } of sorted) if (score >= low && score < high) perClass[positive ? 1 : 0]++;
+  for (let i = 0; i < scores.length; i++) {
+    if (scores[i] >= low && scores[i] < high) perClass[labels[i] === 1 ? 1 : 0]++;
+  }
   return {
     equallyGood: {
       above: cuts[last].above,
