@@ -36,7 +36,6 @@ export interface PredictOptions {
   /** Files decoded and classified together; also the most images in one classifier run. */
   batchSize: number;
   detect?: FaceDetectOptions;
-  margin?: number;
   /** Write `<name>.jpg` with the faces drawn into this folder. */
   annotateDir?: string;
 }
@@ -91,7 +90,7 @@ export async function* predictFiles(
             faceFinder: models.faceFinder,
             detect: options.detect,
             input,
-            margin: options.margin ?? FACE_CROP_MARGIN,
+            margin: FACE_CROP_MARGIN,
           });
           return { image: annotationPath ? image : undefined, regions };
         } catch (error) {
