@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { DecodedImage } from '@maskd/imaging';
 import { splitDetectionUnits } from '../face-detection/detection-parts';
-import type { DetectionLevel } from '../face-detection/detection-plan';
 import type { FaceDetection, FaceDetectOptions } from '../face-detection/face-detection';
 import {
   DetectionPyramid,
@@ -73,15 +72,9 @@ export class InferenceUnavailableError extends Error {
   override readonly name = 'InferenceUnavailableError';
 }
 
-interface QueuedDetection extends DetectionJob {
-  pyramid: SharedPyramid;
-  /** The photo's detection plan (faceDetectionPlan), which the pyramid's levels follow. */
-  plan: DetectionLevel[];
-}
-
 type Job =
   | { task: 'mask-classification'; slices: BatchSlice[] }
-  | { task: 'face-detection'; job: QueuedDetection; part?: { units: number[]; split: SplitDetection } };
+  | { task: 'face-detection'; job: DetectionJob; part?: { units: number[]; split: SplitDetection } };
 
 interface WorkerSlot {
   worker: Worker;
@@ -104,7 +97,7 @@ const WORKER_ENTRY = siblingModule(__filename, 'inference-worker');
 export class InferencePool implements MaskClassifier {
   private readonly slots = new Set<WorkerSlot>();
   private readonly queue: BatchQueue;
-  private readonly detections: QueuedDetection[] = [];
+  private readonly detections: DetectionJob[] = [];
   private readonly listeners = new Set<(report: BatchReport) => void>();
   private modelSignature?: ModelSignature;
   private detectorState?: FaceDetectorState;
@@ -206,10 +199,9 @@ export class InferencePool implements MaskClassifier {
     this.assertCanDetect(); // the pool may have started closing, or filled up, meanwhile
     const faces = new Promise<FaceDetection[]>((resolve, reject) =>
       this.detections.push({
-        image: { width: image.width, height: image.height },
         pyramid,
         plan,
-        options,
+        options: resolved,
         enqueuedAt: performance.now(),
         resolve,
         reject,
@@ -346,7 +338,7 @@ export class InferencePool implements MaskClassifier {
   }
 
   /** A photo's detection as one job, or split between `idleWorkers` workers when its plan has several inputs. */
-  private detectionParts(job: QueuedDetection, idleWorkers: number): Job[] {
+  private detectionParts(job: DetectionJob, idleWorkers: number): Job[] {
     const whole: Job[] = [{ task: 'face-detection', job }];
     if (idleWorkers < 2) return whole;
     const parts = splitDetectionUnits(job.plan, idleWorkers);

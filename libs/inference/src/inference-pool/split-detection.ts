@@ -1,11 +1,16 @@
 import type { FaceCandidate } from '../face-detection/decode';
-import type { FaceDetection, FaceDetectOptions } from '../face-detection/face-detection';
-import { mergeFaceCandidates, resolveFaceDetectOptions } from '../face-detection/face-detector';
+import type { DetectionLevel } from '../face-detection/detection-plan';
+import type { FaceDetection } from '../face-detection/face-detection';
+import { mergeFaceCandidates, ResolvedFaceDetectOptions } from '../face-detection/face-detector';
+import type { SharedPyramid } from './worker-protocol';
 
 /** One photo's face detection as the pool queues it. */
 export interface DetectionJob {
-  image: { width: number; height: number };
-  options: FaceDetectOptions;
+  /** The photo's level images; its width and height are the photo's. */
+  pyramid: SharedPyramid;
+  /** The photo's detection plan (faceDetectionPlan), which the pyramid's levels follow. */
+  plan: DetectionLevel[];
+  options: ResolvedFaceDetectOptions;
   enqueuedAt: number;
   resolve(faces: FaceDetection[]): void;
   reject(error: Error): void;
@@ -31,9 +36,7 @@ export class SplitDetection {
   complete(units: readonly number[], candidates: readonly FaceCandidate[][]): void {
     units.forEach((unit, index) => (this.found[unit] = candidates[index]));
     if (--this.remaining > 0) return;
-    const { image, options } = this.job;
-    this.job.resolve(
-      mergeFaceCandidates(this.found.flat(), image.width, image.height, resolveFaceDetectOptions(options)),
-    );
+    const { pyramid, options } = this.job;
+    this.job.resolve(mergeFaceCandidates(this.found.flat(), pyramid.width, pyramid.height, options));
   }
 }
