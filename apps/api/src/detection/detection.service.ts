@@ -77,10 +77,7 @@ export class DetectionService {
 
   async detect(file: UploadedImage, mode: DetectMode): Promise<DetectionResponseDto> {
     const models = this.models(mode);
-    // Only decoding and cropping hold a decode slot (they hold the decoded pixels); classification waits outside.
-    const { regions, classification } = await this.decodeLimit.run(async () =>
-      this.classifyRegions(await this.decode(file.buffer, mode, models), mode, models),
-    );
+    const { regions, classification } = await this.prepare(file, mode, models);
     const { probabilities, classifyMs } = await classification;
     return this.response(models, regions, imageVerdict(regions, probabilities, models.mask.card), classifyMs);
   }
@@ -111,15 +108,7 @@ export class DetectionService {
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       );
-    const prepared = await Promise.all(
-      files.map((file) =>
-        outcome(
-          this.decodeLimit.run(async () =>
-            this.classifyRegions(await this.decode(file.buffer, mode, models), mode, models),
-          ),
-        ),
-      ),
-    );
+    const prepared = await Promise.all(files.map((file) => outcome(this.prepare(file, mode, models))));
     const results = await Promise.all(
       prepared.map(async (entry, index): Promise<BatchPredictionDto | BatchFileErrorDto> => {
         const filename = files[index].originalname;
@@ -149,6 +138,16 @@ export class DetectionService {
       throw new ModelUnavailableError(`The face detection model is not available: ${faces.unavailable}`);
     }
     return { mask, faces };
+  }
+
+  /**
+   * Decodes the file and starts classifying its regions. Only decoding and cropping hold a decode slot (they hold
+   * the decoded pixels); the classification is awaited outside it.
+   */
+  private prepare(file: UploadedImage, mode: DetectMode, models: Models): Promise<ClassifyingRegions> {
+    return this.decodeLimit.run(async () =>
+      this.classifyRegions(await this.decode(file.buffer, mode, models), mode, models),
+    );
   }
 
   /** Bytes -> upright sRGB pixels; rejects non-images, corrupt files and decompression bombs. */
