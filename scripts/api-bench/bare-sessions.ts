@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { OnnxMaskClassifier, sessionOptions } from '@maskd/inference';
+import { MASK_MODEL_CONTRACT, OnnxMaskClassifier, sessionOptions } from '@maskd/inference';
 
 export interface BareResult {
   imagesPerSec: number;
@@ -48,14 +48,18 @@ export async function bareSequential(
   };
 }
 
-/** What a worker thread of bareParallel runs: bareSequential's loop, reporting its runs. */
+/**
+ * What a worker thread of bareParallel runs: bareSequential's loop, reporting its runs. Plain JS (an eval'd worker
+ * does not load TypeScript), so the model's input name and shape come in workerData from MASK_MODEL_CONTRACT.
+ */
 const PARALLEL_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require('onnxruntime-node');
 (async () => {
-  const { modelPath, options, input, seconds } = workerData;
+  const { modelPath, options, input, seconds, contract } = workerData;
   const session = await ort.InferenceSession.create(modelPath, options);
-  const feeds = { input: new ort.Tensor('float32', input, [1, 224, 224, 3]) };
+  const { inputName, inputSize, channels } = contract;
+  const feeds = { [inputName]: new ort.Tensor('float32', input, [1, inputSize, inputSize, channels]) };
   for (let i = 0; i < 10; i++) await session.run(feeds);
   parentPort.postMessage('ready');
   await new Promise((resolve) => parentPort.once('message', resolve));
@@ -87,7 +91,13 @@ export async function bareParallel(
     () =>
       new Worker(PARALLEL_WORKER, {
         eval: true,
-        workerData: { modelPath, options: sessionConfig, input, seconds: options.seconds },
+        workerData: {
+          modelPath,
+          options: sessionConfig,
+          input,
+          seconds: options.seconds,
+          contract: MASK_MODEL_CONTRACT,
+        },
       }),
   );
   const next = (worker: Worker) => new Promise<unknown>((resolve) => worker.once('message', resolve));
