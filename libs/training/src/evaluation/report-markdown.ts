@@ -1,4 +1,5 @@
 import { SPLITS } from '../data/manifest';
+import { num, pct, table } from '../markdown';
 import { slug } from './figures';
 import type { ClassMetrics, ThresholdMetrics } from './metrics';
 import type { EvaluationReport, FigureFile, SetEvaluation, VocEvaluation } from './types';
@@ -8,15 +9,8 @@ import type { EvaluationReport, FigureFile, SetEvaluation, VocEvaluation } from 
  * Numbers only come from the EvaluationReport, so the text and evaluation.json always agree.
  */
 
-const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
-const num = (value: number | null, digits = 3): string => (value === null ? 'n/a' : value.toFixed(digits));
 const interval = ([low, high]: [number, number]): string =>
   `${(low * 100).toFixed(1)}-${(high * 100).toFixed(1)}%`;
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 function summaryRow(set: SetEvaluation): string[] {
   const m = set.atThreshold;

@@ -1,17 +1,10 @@
 // models/<name>.md: the JSON model card for people, from the same data.
+import { num, pct, table } from '../markdown';
 import type { CardFaceCropMetrics, CardSetMetrics } from './card-metrics';
 import type { ShippedModelCard } from './shipped-card';
 
-const num = (value: number | null | undefined, digits = 3) => (value == null ? 'n/a' : value.toFixed(digits));
-const pct = (value: number | null | undefined) => (value == null ? 'n/a' : `${(100 * value).toFixed(1)}%`);
 const duration = (seconds: number) =>
   seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(1)} s`;
-const table = (header: string[], rows: (string | number)[][]) =>
-  [
-    `| ${header.join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
 
 function summaryRow(m: CardSetMetrics, positive: string): (string | number)[] {
   return [

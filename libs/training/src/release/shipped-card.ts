@@ -8,6 +8,7 @@ import {
   MASK_CLASS_NAMES,
   MASK_INPUT_NORMALIZATION,
 } from '../model/classifier';
+import { num } from '../markdown';
 import { maskModelCard } from '../onnx/model-card';
 import { ONNX_OPSET } from '../onnx/export';
 import type { TrainingConfig } from '../train/config';
@@ -102,9 +103,6 @@ function configSummary(config: TrainingConfig): Record<string, unknown> {
   };
 }
 
-const fixed = (value: number | null | undefined, digits = 3) =>
-  value == null ? 'n/a' : value.toFixed(digits);
-
 /** Limitations the numbers show: small faces where a class's recall drops, incorrectly worn masks. */
 function measuredLimitations(faceCrops: Record<string, CardFaceCropMetrics>, classNames: string[]): string[] {
   const notes: string[] = [];
@@ -114,7 +112,7 @@ function measuredLimitations(faceCrops: Record<string, CardFaceCropMetrics>, cla
         const recall = row.recall[name];
         return recall !== null && recall < 0.9 && row.class_counts[name] >= 10
           ? [
-              `${name} recall ${fixed(recall)} on faces of ${row.face_size_px} px (${row.class_counts[name]} faces)`,
+              `${name} recall ${num(recall)} on faces of ${row.face_size_px} px (${row.class_counts[name]} faces)`,
             ]
           : [];
       }),
