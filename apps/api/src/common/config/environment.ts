@@ -226,11 +226,8 @@ export class ConfigValidationError extends Error {
   override readonly name = 'ConfigValidationError';
 }
 
-const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables()).concat(
-  'MODEL_PATH',
-  'FACE_MIN_SIZE',
-  'MAX_UPLOAD_BYTES_IN_FLIGHT',
-);
+/** Every declared field, optional ones too: ES2022 class fields are own properties even when undefined. */
+const KNOWN_VARIABLES = Object.keys(new EnvironmentVariables());
 
 /** Rules between variables, checked once each is valid on its own; one line per broken rule, naming them. */
 function inconsistencies(vars: EnvironmentVariables): string[] {
