@@ -23,10 +23,7 @@ export class TensorInfoDto {
 }
 
 export class ModelFileDto {
-  @ApiProperty({
-    description: "The model's ONNX file; the face detector's two networks, comma-separated",
-    example: 'mask_detector.onnx',
-  })
+  @ApiProperty({ description: 'One ONNX file of the model', example: 'mask_detector.onnx' })
   file!: string;
 
   @ApiProperty({
