@@ -226,6 +226,10 @@ export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<nu
   return ap;
 }
 
+/** The threshold a model card ships for a tuned one (see model:install): two decimals, within [0.01, 0.99]. */
+export const shippedThreshold = (tuned: number): number =>
+  Math.min(0.99, Math.max(0.01, Math.round(tuned * 100) / 100));
+
 /** A threshold criterion's value at a cut that predicts `tp` positives and `fp` negatives as class 1. */
 export function thresholdObjective(
   criterion: string,

@@ -1,7 +1,7 @@
 import { SPLITS } from '../data/manifest';
 import { num, pct, table } from '../markdown';
 import { slug } from './figures';
-import type { ClassMetrics, ThresholdMetrics } from './metrics';
+import { shippedThreshold, type ClassMetrics, type ThresholdMetrics } from './metrics';
 import type { EvaluationReport, FigureFile, SetEvaluation, VocEvaluation } from './types';
 
 /*
@@ -141,11 +141,11 @@ export function renderEvaluationMarkdown(report: EvaluationReport, options: Mark
     .sort(([a], [b]) => splitOrder(a) - splitOrder(b))
     .map(([name, count]) => `${name} ${count}`)
     .join(', ');
-  // The model card ships the threshold tuned on validation (rounded to two decimals, see model:install).
+  // The model card ships the threshold tuned on validation (see model:install).
   const shipsTuned =
     threshold.source === 'model card' &&
     threshold.tuned !== undefined &&
-    Math.abs(Math.round(threshold.tuned.threshold * 100) / 100 - threshold.value) < 1e-9;
+    Math.abs(shippedThreshold(threshold.tuned.threshold) - threshold.value) < 1e-9;
   const tuned = threshold.tuned
     ? `Tuned on the ${threshold.tuned.split} split (${threshold.tuned.count} images) by ` +
       `${threshold.tuned.criterion === 'youden' ? "Youden's J (TPR - FPR)" : 'the F1 of without_mask'}, the ` +

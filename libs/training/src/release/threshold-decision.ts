@@ -1,4 +1,4 @@
-import { cumulativeCounts, thresholdObjective } from '../evaluation/metrics';
+import { cumulativeCounts, shippedThreshold, thresholdObjective } from '../evaluation/metrics';
 import type { EvaluationReport } from '../evaluation/types';
 
 /** `val`: the threshold the run's evaluation tuned on the validation split; a number: that threshold. */
@@ -72,7 +72,7 @@ export function decideThreshold(
         'pass --threshold <p>',
     );
   }
-  const value = Math.min(0.99, Math.max(0.01, Math.round(tunedRecord.threshold * 100) / 100));
+  const value = shippedThreshold(tunedRecord.threshold);
   return {
     value,
     source: 'validation split',
