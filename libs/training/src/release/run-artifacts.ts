@@ -21,7 +21,6 @@ export interface ScoredSample {
 }
 
 export interface RunArtifacts {
-  runDir: string;
   summary: TrainingResult;
   onnxFile: string;
   onnxMetadata: Record<string, string>;
@@ -125,7 +124,6 @@ export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
   }
   if (problems.length > 0) throw new RunArtifactsError(`run ${summary.runId}: ${problems.join('; ')}`);
   return {
-    runDir: dir,
     summary,
     onnxFile,
     onnxMetadata,

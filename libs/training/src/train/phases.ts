@@ -144,6 +144,6 @@ async function validationSet(context: PhaseContext, split: ModelSplit): Promise<
   return { features: tf.tensor(data, [paths.length, ...split.featureShape]), labels };
 }
 
-export function layersWithWeights(model: tf.LayersModel): string[] {
+function layersWithWeights(model: tf.LayersModel): string[] {
   return model.layers.filter((layer) => layer.weights.length > 0).map((layer) => layer.name);
 }
