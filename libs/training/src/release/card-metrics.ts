@@ -121,37 +121,62 @@ function faceCropMetrics(
   predictions: readonly ScoredSample[],
   threshold: number,
   classNames: readonly [string, string],
-): { metrics: CardFaceCropMetrics; bySize: FaceSizeBreakdown[] } {
+): CardFaceCropMetrics {
   const { rows, binary, labels, scores } = samplesOf(predictions, voc.binary, classNames);
   const sizes = binary.map((row) => row.faceSizePx ?? Number.NaN);
   const bySize = faceSizeBreakdown(labels, scores, sizes, threshold, classNames);
   const incorrect = rows.filter((row) => row.label === INCORRECTLY_WORN_LABEL).map((row) => row.score);
   const positives = incorrect.filter((score) => score >= threshold).length;
   return {
-    bySize,
-    metrics: {
-      ...setMetrics(voc.binary, labels, scores, threshold, classNames),
-      crops: {
-        photos: voc.images,
-        margin: voc.margin,
-        min_face_size_px: voc.minFaceSize,
-        faces_too_small: voc.faces.tooSmall,
-      },
-      by_face_size: sizeRows(bySize, classNames),
-      mask_weared_incorrect: {
-        count: incorrect.length,
-        predicted: { [classNames[0]]: incorrect.length - positives, [classNames[1]]: positives },
-        mean_p_positive:
-          incorrect.length === 0 ? null : incorrect.reduce((sum, score) => sum + score, 0) / incorrect.length,
-      },
+    ...setMetrics(voc.binary, labels, scores, threshold, classNames),
+    crops: {
+      photos: voc.images,
+      margin: voc.margin,
+      min_face_size_px: voc.minFaceSize,
+      faces_too_small: voc.faces.tooSmall,
+    },
+    by_face_size: sizeRows(bySize, classNames),
+    mask_weared_incorrect: {
+      count: incorrect.length,
+      predicted: { [classNames[0]]: incorrect.length - positives, [classNames[1]]: positives },
+      mean_p_positive:
+        incorrect.length === 0 ? null : incorrect.reduce((sum, score) => sum + score, 0) / incorrect.length,
     },
   };
 }
 
 /**
+ * Checks that predictions.csv and evaluation.json describe the same samples: the evaluation's own threshold,
+ * applied to the per-sample scores, must reproduce its confusion matrices and face-size tables exactly.
+ */
+export function checkPredictions(evaluation: EvaluationReport, predictions: readonly ScoredSample[]): void {
+  const classNames = evaluation.model.classNames;
+  const threshold = evaluation.threshold.value;
+  const check = (what: string, recomputed: unknown, reported: unknown) => {
+    if (JSON.stringify(recomputed) !== JSON.stringify(reported)) {
+      throw new MetricsMismatchError(`predictions.csv does not reproduce evaluation.json: ${what}`);
+    }
+  };
+  const split = samplesOf(predictions, evaluation.split, classNames);
+  check(
+    `${evaluation.split.name} confusion matrix`,
+    thresholdMetrics(split.labels, split.scores, threshold, classNames).confusionMatrix,
+    evaluation.split.atThreshold.confusionMatrix,
+  );
+  for (const voc of evaluation.voc) {
+    const metrics = faceCropMetrics(voc, predictions, threshold, classNames);
+    check(
+      `${voc.binary.name} confusion matrix`,
+      metrics.confusion_matrix.counts,
+      voc.binary.atThreshold.confusionMatrix,
+    );
+    check(`${voc.binary.name} by face size`, metrics.by_face_size, sizeRows(voc.bySize, classNames));
+  }
+}
+
+/**
  * Every set of a run's evaluation (the test split and each set of face crops) at `threshold`, recomputed from
- * predictions.csv. First the evaluation's own threshold is recomputed and must reproduce evaluation.json exactly,
- * which proves the scores file and the report describe the same samples.
+ * predictions.csv (which `checkPredictions` has matched against evaluation.json).
  */
 export function metricsAtThreshold(
   evaluation: EvaluationReport,
@@ -159,28 +184,10 @@ export function metricsAtThreshold(
   threshold: number,
 ): { testSplit: CardSetMetrics; faceCrops: Record<string, CardFaceCropMetrics> } {
   const classNames = evaluation.model.classNames;
-  const check = (what: string, recomputed: unknown, reported: unknown) => {
-    if (JSON.stringify(recomputed) !== JSON.stringify(reported)) {
-      throw new MetricsMismatchError(`predictions.csv does not reproduce evaluation.json: ${what}`);
-    }
-  };
   const split = samplesOf(predictions, evaluation.split, classNames);
-  const reportedThreshold = evaluation.threshold.value;
-  check(
-    `${evaluation.split.name} confusion matrix`,
-    thresholdMetrics(split.labels, split.scores, reportedThreshold, classNames).confusionMatrix,
-    evaluation.split.atThreshold.confusionMatrix,
-  );
   const faceCrops: Record<string, CardFaceCropMetrics> = {};
   for (const voc of evaluation.voc) {
-    const { metrics } = faceCropMetrics(voc, predictions, reportedThreshold, classNames);
-    check(
-      `${voc.binary.name} confusion matrix`,
-      metrics.confusion_matrix.counts,
-      voc.binary.atThreshold.confusionMatrix,
-    );
-    check(`${voc.binary.name} by face size`, metrics.by_face_size, sizeRows(voc.bySize, classNames));
-    faceCrops[voc.dataset] = faceCropMetrics(voc, predictions, threshold, classNames).metrics;
+    faceCrops[voc.dataset] = faceCropMetrics(voc, predictions, threshold, classNames);
   }
   return {
     testSplit: setMetrics(evaluation.split, split.labels, split.scores, threshold, classNames),

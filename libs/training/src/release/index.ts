@@ -7,6 +7,7 @@ export {
   type ScoredSample,
 } from './run-artifacts';
 export {
+  checkPredictions,
   metricsAtThreshold,
   operatingPoint,
   MetricsMismatchError,

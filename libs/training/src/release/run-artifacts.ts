@@ -9,6 +9,7 @@ import { EVALUATION_FILE, type EvaluationReport } from '../evaluation/types';
 import { readOnnxMetadata } from '../onnx/export';
 import { RUN_TAGS, type GitInfo } from '../tracking';
 import type { TrainingResult } from '../train/training-result';
+import { checkPredictions } from './card-metrics';
 
 /** One row of the run's `evaluation/predictions.csv`: a test image or a face crop and its P(class 1). */
 export interface ScoredSample {
@@ -84,7 +85,8 @@ async function runGitInfo(summary: TrainingResult): Promise<GitInfo> {
 /**
  * Reads `summary.json`, the ONNX file, `evaluation/evaluation.json` and `predictions.csv` of a run and checks that
  * they describe one model: the ONNX file's sha256 is the one trained and evaluated, and its metadata carries the
- * run id and version. Throws RunArtifactsError naming what is missing or inconsistent.
+ * run id and version (else RunArtifactsError naming what is missing or inconsistent); the per-sample scores
+ * reproduce the evaluation (else MetricsMismatchError, see `checkPredictions`).
  */
 export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
   const dir = path.resolve(runDir);
@@ -123,12 +125,14 @@ export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
     problems.push(`${datasetJson} describes another manifest than the one the run trained on`);
   }
   if (problems.length > 0) throw new RunArtifactsError(`run ${summary.runId}: ${problems.join('; ')}`);
+  const predictions = await readPredictions(path.join(evaluationDir, 'predictions.csv'));
+  checkPredictions(evaluation, predictions);
   return {
     summary,
     onnxFile,
     onnxMetadata,
     evaluation,
-    predictions: await readPredictions(path.join(evaluationDir, 'predictions.csv')),
+    predictions,
     datasetCard,
     git: await runGitInfo(summary),
   };
