@@ -107,6 +107,10 @@ export function inspectMobileNetV2(model: tf.LayersModel): Omit<MobileNetV2Backb
   };
 }
 
+/** The head in one line, as the model cards describe it. */
+export const describeHead = (headUnits: number, dropout: number): string =>
+  `GlobalAveragePooling2D -> Dense(${headUnits}, relu) -> Dropout(${dropout}) -> Dense(1, sigmoid)`;
+
 /**
  * The mask classifier: the ImageNet MobileNetV2 backbone followed by the reference head,
  * GlobalAveragePooling2D -> Dense(headUnits, relu) -> Dropout -> Dense(1, sigmoid) = P(without_mask).

@@ -11,6 +11,7 @@ import {
   buildMaskClassifier,
   DEFAULT_BACKBONE_NAME,
   defaultBackboneWeights,
+  describeHead,
   formatAlpha,
   HEAD_LAYER_NAMES,
   inspectMobileNetV2,
@@ -132,7 +133,7 @@ function card(model: tf.LayersModel, options: ExportCliOptions, written: Written
       backbone: 'MobileNetV2',
       alpha: backbone.alpha,
       input_size: backbone.inputSize,
-      head: `GlobalAveragePooling2D -> Dense(${String(headUnits)}, relu) -> Dropout(${String(dropout)}) -> Dense(1, sigmoid)`,
+      head: describeHead(Number(headUnits), Number(dropout)),
       ...(untrained ? { head_seed: options.seed } : {}),
     },
     provenance: {

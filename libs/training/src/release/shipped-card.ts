@@ -2,16 +2,11 @@
 // judge the model, built from a training run's own records and the release notes (licences, limitations).
 import path from 'node:path';
 import { DEFAULT_RESIZE_MODE, repoRoot } from '@maskd/imaging';
-import {
-  formatAlpha,
-  HEAD_LAYER_NAMES,
-  MASK_CLASS_NAMES,
-  MASK_INPUT_NORMALIZATION,
-} from '../model/classifier';
+import { formatAlpha, MASK_CLASS_NAMES, MASK_INPUT_NORMALIZATION } from '../model/classifier';
 import { num } from '../markdown';
 import { maskModelCard } from '../onnx/model-card';
-import { ONNX_OPSET } from '../onnx/export';
 import type { TrainingConfig } from '../train/config';
+import { RUN_EXPORTER, runArchitecture } from '../train/model-card';
 import {
   metricsAtThreshold,
   operatingPoint,
@@ -162,14 +157,7 @@ export function shippedModelCard(
       `training pipeline (run ${summary.runId}) to tell ${MASK_CLASS_NAMES.join(' from ')} on a face crop; ` +
       `outputs P(${MASK_CLASS_NAMES[1]}).`,
     trainingRunId: summary.runId,
-    architecture: {
-      backbone: 'MobileNetV2',
-      alpha: summary.model.alpha,
-      input_size: summary.model.inputSize,
-      head: `GlobalAveragePooling2D -> Dense(${summary.config.model.headUnits}, relu) -> Dropout(${summary.config.model.dropout}) -> Dense(1, sigmoid)`,
-      head_layers: Object.values(HEAD_LAYER_NAMES),
-      fine_tuned_from: summary.phases[1]?.cutLayer ?? null,
-    },
+    architecture: runArchitecture(summary),
     provenance: {},
     licenses: {},
   });
@@ -237,7 +225,7 @@ export function shippedModelCard(
     provenance: {
       weights: notes.weights,
       datasets: notes.datasets,
-      exporter: `maskd ONNX exporter (TypeScript), opset ${ONNX_OPSET}`,
+      exporter: RUN_EXPORTER,
       onnx_metadata: run.onnxMetadata,
     },
     licenses: {

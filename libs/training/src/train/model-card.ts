@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  describeHead,
   formatAlpha,
   HEAD_LAYER_NAMES,
   MASK_CLASS_NAMES,
@@ -9,6 +10,23 @@ import { DEFAULT_RESIZE_MODE } from '@maskd/imaging';
 import { maskModelCard, writeModelCard } from '../onnx/model-card';
 import { ONNX_OPSET } from '../onnx/export';
 import type { TrainingResult } from './training-result';
+
+/** How a training run's exporter is named in its model cards. */
+export const RUN_EXPORTER = `maskd ONNX exporter (TypeScript), opset ${ONNX_OPSET}`;
+
+/** The `architecture` of a training run's model cards. */
+export function runArchitecture(
+  result: Pick<TrainingResult, 'model' | 'config' | 'phases'>,
+): Record<string, unknown> {
+  return {
+    backbone: 'MobileNetV2',
+    alpha: result.model.alpha,
+    input_size: result.model.inputSize,
+    head: describeHead(result.config.model.headUnits, result.config.model.dropout),
+    head_layers: Object.values(HEAD_LAYER_NAMES),
+    fine_tuned_from: result.phases[1]?.cutLayer ?? null,
+  };
+}
 
 /** Writes `<run dir>/<model>.json`, the model card of the run's ONNX file, with the run's metrics and provenance. */
 export async function writeRunModelCard(result: TrainingResult): Promise<string> {
@@ -33,14 +51,7 @@ export async function writeRunModelCard(result: TrainingResult): Promise<string>
       `MobileNetV2 ${formatAlpha(result.model.alpha)}/${result.model.inputSize} (ImageNet) fine-tuned to tell ` +
       `${MASK_CLASS_NAMES.join(' from ')} by maskd's training pipeline (run ${result.runId}).`,
     trainingRunId: result.runId,
-    architecture: {
-      backbone: 'MobileNetV2',
-      alpha: result.model.alpha,
-      input_size: result.model.inputSize,
-      head: `GlobalAveragePooling2D -> Dense(${config.model.headUnits}, relu) -> Dropout(${config.model.dropout}) -> Dense(1, sigmoid)`,
-      head_layers: Object.values(HEAD_LAYER_NAMES),
-      fine_tuned_from: result.phases[1]?.cutLayer ?? null,
-    },
+    architecture: runArchitecture(result),
     metrics,
     provenance: {
       training_run_id: result.runId,
@@ -52,7 +63,7 @@ export async function writeRunModelCard(result: TrainingResult): Promise<string>
       val_loss_after_fine_tune: result.valLossAfterFineTune,
       parity: result.onnx.parity,
       backbone_weights: config.model.weights,
-      exporter: `maskd ONNX exporter (TypeScript), opset ${ONNX_OPSET}`,
+      exporter: RUN_EXPORTER,
       tfjs_backend: result.backend,
       seed: config.seed,
     },
