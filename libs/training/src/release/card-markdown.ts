@@ -108,13 +108,7 @@ export function renderModelCardMarkdown(card: ShippedModelCard, command: string)
   const selection = card.threshold_selection;
   const training = card.training;
   const phaseName = (phase: string) => (phase === 'head' ? 'phase 1: head' : 'phase 2: fine-tune');
-  const config = training.config as {
-    seed: number;
-    batch_size: number;
-    head: { epochs: number; learning_rate: number; schedule: string };
-    fine_tune: { epochs: number; learning_rate: number; schedule: string; unfreeze_blocks: number };
-    dropout: number;
-  };
+  const config = training.config;
   return [
     `# Model card: ${card.name} ${card.version}`,
     '',

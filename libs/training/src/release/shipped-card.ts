@@ -52,7 +52,7 @@ export interface ShippedModelCard {
     val_loss_after_fine_tune: number | null;
     frozen_weights_unchanged: boolean | null;
     onnx_parity: { images: number; max_abs_diff: number; labels_agree: boolean };
-    config: Record<string, unknown>;
+    config: ReturnType<typeof configSummary>;
   };
   dataset: {
     name: string;
@@ -78,7 +78,7 @@ export interface ShippedModelCard {
 }
 
 /** The recipe in a few fields: what someone comparing two models wants to see side by side. */
-function configSummary(config: TrainingConfig): Record<string, unknown> {
+function configSummary(config: TrainingConfig) {
   const phase = ({ epochs, learningRate, schedule, earlyStopping }: TrainingConfig['head']) => ({
     epochs,
     learning_rate: learningRate,
