@@ -16,6 +16,8 @@ import { logEvaluation } from './tracking';
 import {
   EVALUATION_FILE,
   EVALUATION_SCHEMA_VERSION,
+  PREDICTIONS_COLUMNS,
+  PREDICTIONS_FILE,
   type EvaluatedModel,
   type EvaluationReport,
   type ThresholdReport,
@@ -203,7 +205,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
     };
 
     await writeFile(join(outDir, EVALUATION_FILE), `${JSON.stringify(report, null, 2)}\n`);
-    await writePredictions(join(outDir, 'predictions.csv'), evaluated, main.scores, split, facePredictions);
+    await writePredictions(join(outDir, PREDICTIONS_FILE), evaluated, main.scores, split, facePredictions);
     const standalone = join(outDir, 'evaluation_report.md');
     await writeReportSection(
       standalone,
@@ -263,8 +265,5 @@ async function writePredictions(
       list.map((face) => [set, face.id, face.label, face.size.toFixed(1), face.score]),
     ),
   ];
-  await writeFile(
-    file,
-    stringify(rows, { header: true, columns: ['set', 'sample', 'label', 'face_size_px', 'p_without_mask'] }),
-  );
+  await writeFile(file, stringify(rows, { header: true, columns: PREDICTIONS_COLUMNS }));
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetTags, type TrackedRun } from '../tracking';
-import type { EvaluationReport, SetEvaluation } from './types';
+import { EVALUATION_FILE, PREDICTIONS_FILE, type EvaluationReport, type SetEvaluation } from './types';
 
 /*
  * What an evaluation records in MLflow. Params carry an `eval.` prefix because MLflow params are immutable and
@@ -81,7 +81,7 @@ export async function logEvaluation(
     'maskd.eval.model_sha256': report.model.sha256,
     ...(report.model.trainingRunId ? { 'maskd.eval.training_run_id': report.model.trainingRunId } : {}),
   });
-  for (const file of ['evaluation.json', 'predictions.csv', 'evaluation_report.md']) {
+  for (const file of [EVALUATION_FILE, PREDICTIONS_FILE, 'evaluation_report.md']) {
     if (existsSync(join(outDir, file))) await run.logArtifact(join(outDir, file), 'evaluation');
   }
   if (existsSync(join(outDir, 'figures')))

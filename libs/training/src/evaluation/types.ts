@@ -7,6 +7,9 @@ import type { PrPoint, RocPoint, ScoreSummary, ThresholdChoice, ThresholdMetrics
 
 export const EVALUATION_SCHEMA_VERSION = 1;
 export const EVALUATION_FILE = 'evaluation.json';
+/** Per-sample scores beside it, one row per scored image or face crop (model:install re-reads them). */
+export const PREDICTIONS_FILE = 'predictions.csv';
+export const PREDICTIONS_COLUMNS = ['set', 'sample', 'label', 'face_size_px', 'p_without_mask'];
 
 export interface EvaluatedModel {
   kind: 'onnx' | 'tfjs';

@@ -5,7 +5,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { sha256File } from '@maskd/inference';
 import type { DatasetCard } from '../data/dataset-card';
 import { DATASET_JSON_FILE } from '../data/prepared-dataset';
-import { EVALUATION_FILE, type EvaluationReport } from '../evaluation/types';
+import { EVALUATION_FILE, PREDICTIONS_FILE, type EvaluationReport } from '../evaluation/types';
 import { readOnnxMetadata } from '../onnx/export';
 import { RUN_TAGS, type GitInfo } from '../tracking';
 import type { TrainingResult } from '../train/training-result';
@@ -125,7 +125,7 @@ export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
     problems.push(`${datasetJson} describes another manifest than the one the run trained on`);
   }
   if (problems.length > 0) throw new RunArtifactsError(`run ${summary.runId}: ${problems.join('; ')}`);
-  const predictions = await readPredictions(path.join(evaluationDir, 'predictions.csv'));
+  const predictions = await readPredictions(path.join(evaluationDir, PREDICTIONS_FILE));
   checkPredictions(evaluation, predictions);
   return {
     summary,

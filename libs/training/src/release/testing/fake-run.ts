@@ -4,7 +4,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { evaluateScoredSet } from '../../evaluation/scored-set';
-import type { EvaluationReport, VocEvaluation } from '../../evaluation/types';
+import {
+  EVALUATION_FILE,
+  PREDICTIONS_COLUMNS,
+  PREDICTIONS_FILE,
+  type EvaluationReport,
+  type VocEvaluation,
+} from '../../evaluation/types';
 import { faceSizeBreakdown } from '../../evaluation/voc-crops';
 import { onnx } from '../../onnx/proto/onnx';
 import type { TrainingResult } from '../../train/training-result';
@@ -182,7 +188,7 @@ export async function writeFakeRun(root: string): Promise<string> {
   } as unknown as TrainingResult;
   await writeFile(path.join(runDir, 'summary.json'), JSON.stringify(summary));
   await writeFile(
-    path.join(runDir, 'evaluation', 'evaluation.json'),
+    path.join(runDir, 'evaluation', EVALUATION_FILE),
     JSON.stringify(evaluation(onnxFile, sha256, path.join(root, 'scenes'))),
   );
   const rows = [
@@ -196,8 +202,8 @@ export async function writeFakeRun(root: string): Promise<string> {
     ]),
   ];
   await writeFile(
-    path.join(runDir, 'evaluation', 'predictions.csv'),
-    stringify(rows, { header: true, columns: ['set', 'sample', 'label', 'face_size_px', 'p_without_mask'] }),
+    path.join(runDir, 'evaluation', PREDICTIONS_FILE),
+    stringify(rows, { header: true, columns: PREDICTIONS_COLUMNS }),
   );
   return runDir;
 }
