@@ -7,7 +7,7 @@ import type { DatasetCard } from '../data/dataset-card';
 import { DATASET_JSON_FILE } from '../data/prepared-dataset';
 import { EVALUATION_FILE, PREDICTIONS_FILE, type EvaluationReport } from '../evaluation/types';
 import { readOnnxMetadata } from '../onnx/export';
-import { RUN_TAGS, type GitInfo } from '../tracking';
+import { gitInfoFromTags, RUN_TAGS, type GitInfo } from '../tracking';
 import type { TrainingResult } from '../train/training-result';
 import { checkPredictions } from './card-metrics';
 
@@ -72,12 +72,9 @@ async function runGitInfo(summary: TrainingResult): Promise<GitInfo> {
         (text) => text.trim(),
         () => undefined,
       );
-    const [commit, branch, dirty] = await Promise.all([
-      tag(RUN_TAGS.gitCommit),
-      tag(RUN_TAGS.gitBranch),
-      tag(RUN_TAGS.gitDirty),
-    ]);
-    return { commit, branch, dirty: dirty === undefined ? undefined : dirty === 'true' };
+    const keys = [RUN_TAGS.gitCommit, RUN_TAGS.gitBranch, RUN_TAGS.gitDirty];
+    const values = await Promise.all(keys.map(tag));
+    return gitInfoFromTags(Object.fromEntries(keys.map((key, i) => [key, values[i]])));
   }
   return {};
 }

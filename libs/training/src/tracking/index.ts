@@ -19,6 +19,7 @@ export {
   currentUser,
   datasetTags,
   gitInfo,
+  gitInfoFromTags,
   maskdVersion,
   standardRunTags,
   type GitInfo,

@@ -53,6 +53,16 @@ export function gitInfo(cwd: string = process.cwd()): GitInfo {
   };
 }
 
+/** The git source a run's tags record (`standardRunTags`), read back. */
+export function gitInfoFromTags(tags: Readonly<Record<string, string | undefined>>): GitInfo {
+  const dirty = tags[RUN_TAGS.gitDirty];
+  return {
+    commit: tags[RUN_TAGS.gitCommit],
+    branch: tags[RUN_TAGS.gitBranch],
+    dirty: dirty === undefined ? undefined : dirty === 'true',
+  };
+}
+
 let cachedVersion: string | undefined;
 
 /** The version in the maskd root package.json. */

@@ -96,7 +96,7 @@ export class ExperimentTracker {
       startTime: Date.now(),
       tags: tagList,
     });
-    return new TrackedRun(this.store, info, this.warn);
+    return new TrackedRun(this.store, info, tags, this.warn);
   }
 }
 
@@ -121,6 +121,8 @@ export class TrackedRun {
   constructor(
     private readonly store: TrackingStore,
     readonly info: RunInfo,
+    /** The tags the run was created with (its git source among them: `gitInfoFromTags`). */
+    readonly tags: Readonly<Record<string, string>>,
     private readonly warn: (message: string) => void,
   ) {}
 

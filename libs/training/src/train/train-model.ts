@@ -8,7 +8,7 @@ import { initTensorflow } from '../model/backend';
 import { buildMaskClassifier, inspectMobileNetV2 } from '../model/classifier';
 import { saveLayersModel } from '../model/io';
 import { registerWasmGradientKernels } from '../model/wasm-gradients';
-import { createTracker, datasetTags, gitInfo } from '../tracking';
+import { createTracker, datasetTags, gitInfoFromTags } from '../tracking';
 import { resolveConfigPath, type TrainingConfig } from './config';
 import { exportTrainedModel } from './export-model';
 import { FeatureExtractor } from './feature-extractor';
@@ -40,8 +40,6 @@ export async function trainModel(
   const progress = options.progress ?? lineProgress(log);
   const backend = await initTensorflow({ log });
   registerWasmGradientKernels();
-  // The code as the run starts, as its MLflow tags record it (commits may land while it trains).
-  const source = gitInfo();
 
   const train = entriesOfSplit(dataset, 'train');
   const val = entriesOfSplit(dataset, 'val');
@@ -57,6 +55,8 @@ export async function trainModel(
   const runDir = path.join(resolveConfigPath(config.output.runsDir), run.id);
   await mkdir(runDir, { recursive: true });
   log(`[train] run ${run.id} -> ${runDir}`);
+  // The code as the run started, as its MLflow tags record it (commits may land while it trains).
+  const source = gitInfoFromTags(run.tags);
   await writeFile(path.join(runDir, 'config.yaml'), toYaml(config));
   await run.logParams({
     ...flatten(config),
