@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { invalidDocumentMessage } from '../train/config';
 
 const Source = z.strictObject({ source: z.string().min(1), licence: z.string().min(1) });
 
@@ -17,11 +18,6 @@ export type ReleaseNotes = z.infer<typeof ReleaseNotesSchema>;
 
 export async function readReleaseNotes(file: string): Promise<ReleaseNotes> {
   const parsed = ReleaseNotesSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
-    throw new Error(`${file}: ${problems.join('; ')}`);
-  }
+  if (!parsed.success) throw new Error(invalidDocumentMessage(file, parsed.error));
   return parsed.data;
 }

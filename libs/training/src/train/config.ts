@@ -174,11 +174,16 @@ export class TrainingConfigError extends Error {
 export function parseTrainingConfig(raw: unknown, source = 'training config'): TrainingConfig {
   const result = TrainingConfigSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  throw new TrainingConfigError(invalidDocumentMessage(source, result.error));
+}
+
+/** `<source> is invalid:` and every problem of a schema check on its own line, as `path: message`. */
+export function invalidDocumentMessage(source: string, error: z.ZodError): string {
+  const problems = error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
     return `  - ${where}: ${issue.message}`;
   });
-  throw new TrainingConfigError(`${source} is invalid:\n${problems.join('\n')}`);
+  return `${source} is invalid:\n${problems.join('\n')}`;
 }
 
 /**
